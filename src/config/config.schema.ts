@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be ≥ ${min}` })
+    .max(max, { error: `must be ≤ ${max}` });
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
+const TRANSPORTS = ['polling', 'websocket'] as const;
+
+/**
+ * Every setting of the service, read from the environment once (see `config.ts`).
+ * Each key is the environment variable's name; defaults are listed in the README.
+ */
+export const envSchema = z
+  .object({
+    /** Public HTTP + Socket.IO port. `0` picks a free one (tests). @default 8080 */
+    PORT: int(0, 65535).default(8080),
+    /** Address the public port binds to. @default "0.0.0.0" */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Upstream implementation. @default "simulator" */
+    FEED: z.enum(['simulator', 'gtfs-rt'], { error: 'must be simulator or gtfs-rt' }).default('simulator'),
+    /** GTFS-Realtime VehiclePositions URL; required when FEED=gtfs-rt. */
+    FEED_URL: z.url({ error: 'must be an http(s) URL' }).optional(),
+    /** Timeout of one upstream request. @default 10000 */
+    FEED_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** Seed of the simulated feed (same seed, same vehicles). @default 1 */
+    SIMULATOR_SEED: int(0, 2 ** 31 - 1).default(1),
+    /** Number of simulated vehicles. @default 300 */
+    SIMULATOR_VEHICLES: int(1, 20_000).default(300),
+    /** Upstream poll interval while someone watches. @default 15000 */
+    POLL_INTERVAL_MS: int(50, 3_600_000).default(15_000),
+    /** Polling continues this long after the last viewer leaves (absorbs reloads). @default 30000 */
+    DEMAND_GRACE_MS: int(0, 3_600_000).default(30_000),
+    /** The map's HTTP fallback refresh interval; a fallback hit counts as demand for 2× this. @default 30000 */
+    FALLBACK_INTERVAL_MS: int(100, 3_600_000).default(30_000),
+    /** Daily upstream call budget, for alerts and the dashboard (511.org: 60/h = 1440/day). @default 1440 */
+    UPSTREAM_DAILY_BUDGET: int(1, 10_000_000).default(1440),
+    /** Browser origins allowed for CORS and Socket.IO, comma-separated; `*` only if set so. @default "" (same origin only) */
+    CORS_ORIGINS: list.default([]),
+    /** Worker processes (gunicorn's `--workers`). @default 2 */
+    WEB_CONCURRENCY: int(1, 64).default(2),
+    /** Recycle a worker after this many HTTP requests; 0 = never. @default 0 */
+    MAX_REQUESTS: int(0, 100_000_000).default(0),
+    /** Add up to this many requests at random to MAX_REQUESTS per worker. @default 0 */
+    MAX_REQUESTS_JITTER: int(0, 100_000_000).default(0),
+    /** Replace a worker whose heartbeat is silent this long. @default 30000 */
+    WORKER_TIMEOUT_MS: int(500, 3_600_000).default(30_000),
+    /** Time SIGTERM gives workers to drain before they are killed. @default 30000 */
+    GRACEFUL_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+    /** Route each session's requests to the worker that owns it. @default true */
+    STICKY: bool.default(true),
+    /** Allow >1 worker with polling and no stickiness (only to reproduce the bug). @default false */
+    ALLOW_UNSAFE_TOPOLOGY: bool.default(false),
+    /** Engine.IO pingInterval. @default 25000 */
+    PING_INTERVAL_MS: int(100, 600_000).default(25_000),
+    /** Engine.IO pingTimeout. @default 20000 */
+    PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
+    /** Engine.IO maxHttpBufferSize (the handshake's maxPayload). @default 1000000 */
+    MAX_HTTP_BUFFER_SIZE: int(1024, 100_000_000).default(1_000_000),
+    /** Allowed transports, comma-separated. @default "polling,websocket" */
+    TRANSPORTS: list
+      .pipe(z.array(z.enum(TRANSPORTS, { error: 'each must be polling or websocket' })).min(1, { error: 'needs at least one transport' }))
+      .default(['polling', 'websocket']),
+    /** Prometheus scrape port (primary process). @default 9091 */
+    METRICS_PORT: int(0, 65535).default(9091),
+    /** Address the metrics port binds to; loopback unless set. @default "127.0.0.1" */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** pino level. @default "info" */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (production) or `pretty` (terminal). @default "json" */
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    /** OTLP/HTTP endpoint; tracing is off when unset. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'must be an http(s) URL' }).optional(),
+    /** service.name of traces. @default "transit-tracker" */
+    OTEL_SERVICE_NAME: z.string().min(1).default('transit-tracker'),
+    /** Map tile URL template for the browser map. @default OpenStreetMap */
+    TILE_URL: z.string().min(1).default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.FEED === 'gtfs-rt' && !c.FEED_URL) {
+      ctx.addIssue({ code: 'custom', path: ['FEED_URL'], message: 'is required when FEED=gtfs-rt' });
+    }
+    if (c.PING_TIMEOUT_MS >= c.PING_INTERVAL_MS * 10) {
+      ctx.addIssue({ code: 'custom', path: ['PING_TIMEOUT_MS'], message: 'must be < 10 × PING_INTERVAL_MS' });
+    }
+    if (c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

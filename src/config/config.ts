@@ -1,0 +1,46 @@
+import { envSchema, type Env } from './config.schema.js';
+
+/** The service's validated, frozen settings. */
+export type Config = Readonly<
+  Env & {
+    /** Socket.IO connectTimeout, derived: kept above 3 × pingInterval (see README). */
+    CONNECT_TIMEOUT_MS: number;
+  }
+>;
+
+/** Thrown when the environment holds a bad value; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates `env` (a plain record, usually `process.env`) into a frozen {@link Config}. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const given = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
+      return `${name}=${given === undefined ? '(unset)' : JSON.stringify(given)}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const c = result.data;
+  return Object.freeze({
+    ...c,
+    CORS_ORIGINS: Object.freeze([...c.CORS_ORIGINS]) as string[],
+    TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
+    CONNECT_TIMEOUT_MS: 3 * c.PING_INTERVAL_MS + c.PING_TIMEOUT_MS,
+  });
+}
+
+let loaded: Config | undefined;
+
+/** The one place that reads `process.env`. Later calls return the same frozen object. */
+export function loadConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}
