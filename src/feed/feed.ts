@@ -8,6 +8,11 @@ export interface FeedResult {
   vehicles: Vehicle[];
   /** Feed header timestamp (ms) if the upstream provides one, else the fetch time. */
   fetchedAt: number;
+  /**
+   * Entities the upstream sent that could not become a {@link Vehicle} (no position,
+   * impossible coordinates, duplicates); absent when the feed cannot skip anything.
+   */
+  skipped?: number;
 }
 
 /**

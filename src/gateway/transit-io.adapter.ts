@@ -1,0 +1,43 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/cluster-adapter';
+import type { Server, ServerOptions } from 'socket.io';
+import type { Config } from '../config/config.js';
+import { newSessionId } from '../primary/session-id.js';
+
+/** Socket.IO's endpoint; the router and the session guard key on it. */
+export const ENGINE_PATH = '/socket.io/';
+
+/**
+ * The one place Socket.IO's server options are set, from the config: heartbeat, payload
+ * limit, transports, CORS allow-list, session ids that name this worker, and the cluster
+ * adapter so `server.emit()` reaches the clients of every worker.
+ */
+export class TransitIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: Config,
+    private readonly workerId: number,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const c = this.config;
+    const server = super.createIOServer(port, {
+      ...options,
+      path: ENGINE_PATH,
+      serveClient: false,
+      transports: [...c.TRANSPORTS],
+      pingInterval: c.PING_INTERVAL_MS,
+      pingTimeout: c.PING_TIMEOUT_MS,
+      maxHttpBufferSize: c.MAX_HTTP_BUFFER_SIZE,
+      connectTimeout: c.CONNECT_TIMEOUT_MS,
+      allowEIO3: false,
+      cors: c.CORS_ORIGINS.length > 0 ? { origin: c.CORS_ORIGINS.includes('*') ? '*' : [...c.CORS_ORIGINS] } : undefined,
+    } as ServerOptions);
+    server.engine.generateId = () => newSessionId(this.workerId);
+    server.adapter(createAdapter());
+    return server;
+  }
+}

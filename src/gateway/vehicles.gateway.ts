@@ -1,0 +1,73 @@
+import { Inject } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { filterSnapshot } from '../store/route-filter.js';
+import { SnapshotCache } from '../worker/snapshot-cache.js';
+import { ViewerReporter } from '../worker/viewer-reporter.js';
+import { Broadcaster } from './broadcaster.js';
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './events.js';
+import { isReconnect, parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
+
+type TransitServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type TransitSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/**
+ * Live vehicles over Socket.IO: a snapshot on connect, deltas after each change, and
+ * route subscriptions. Thin: validation and payloads live in plain modules.
+ */
+@WebSocketGateway()
+export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
+  @WebSocketServer() server!: TransitServer;
+
+  constructor(
+    @Inject(SnapshotCache) private readonly cache: SnapshotCache,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
+    @Inject(ViewerReporter) private readonly viewers: ViewerReporter,
+    @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
+  ) {}
+
+  afterInit(server: TransitServer): void {
+    server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+      this.metrics.engineErrors.inc({ code: String(err.code ?? 'unknown'), message: err.message ?? '' });
+    });
+    this.cache.on('update', (u) => this.broadcaster.broadcast(server, u));
+  }
+
+  handleConnection(socket: TransitSocket): void {
+    this.metrics.connects.inc();
+    if (isReconnect(socket.handshake.auth)) this.metrics.reconnects.inc();
+    socket.data.routes = null;
+    socket.data.version = 0;
+    socket.once('disconnect', (reason) => {
+      this.metrics.disconnects.inc({ reason });
+      this.viewers.changed();
+    });
+    this.viewers.changed();
+    this.sendSnapshot(socket);
+  }
+
+  @SubscribeMessage('subscribe')
+  subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody() payload: unknown): SubscribeAck {
+    const parsed = parseSubscribe(payload);
+    if ('error' in parsed) return { status: 'error', message: parsed.error };
+    socket.data.routes = parsed.routes;
+    this.sendSnapshot(socket);
+    return { status: 'ok', routes: parsed.routes ? [...parsed.routes].sort() : [] };
+  }
+
+  private sendSnapshot(socket: TransitSocket): void {
+    const snapshot = this.cache.snapshot;
+    if (!snapshot) return; // the first poll is under way; its snapshot reaches everyone
+    socket.emit('vehicles:snapshot', filterSnapshot(snapshot, socket.data.routes));
+    socket.data.version = snapshot.version;
+  }
+}

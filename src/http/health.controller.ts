@@ -1,0 +1,55 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { SnapshotCache } from '../worker/snapshot-cache.js';
+import { WORKER_CONTEXT, type WorkerContext } from '../worker/worker-context.js';
+import { topologyReport } from './topology.js';
+
+/**
+ * `/healthz`: the process answers (liveness). `/readyz`: this worker takes traffic — down
+ * while it drains; the feed is `degraded` (still 200) while upstream fails or before the
+ * first snapshot, because the last good snapshot is still served.
+ */
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicator: HealthIndicatorService,
+    @Inject(SnapshotCache) private readonly cache: SnapshotCache,
+    @Inject(WORKER_CONTEXT) private readonly ctx: WorkerContext,
+  ) {}
+
+  @Get('healthz')
+  @HealthCheck()
+  alive() {
+    return this.health.check([() => this.indicator.check('process').up({ worker: this.ctx.workerId })]);
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => {
+        const session = this.indicator.check('worker');
+        const data = { id: this.ctx.workerId };
+        return this.ctx.isDraining() ? session.down({ ...data, message: 'draining' }) : session.up(data);
+      },
+      () => this.feed(),
+      () => this.indicator.check('topology').up({ ...topologyReport(this.ctx.config, this.ctx.workerCount()) }),
+    ]);
+  }
+
+  private feed() {
+    const session = this.indicator.check('feed');
+    const status = this.cache.feedStatus;
+    const age = this.cache.ageSeconds();
+    const data = {
+      feed: this.ctx.config.FEED,
+      state: status?.state ?? 'never',
+      polling: status?.polling ?? false,
+      dataAgeSeconds: age === null ? null : Math.round(age * 10) / 10,
+      version: this.cache.snapshot?.version ?? 0,
+      lastError: status?.lastError ?? null,
+    };
+    return status?.state === 'ok' ? session.up(data) : session.degraded(data);
+  }
+}

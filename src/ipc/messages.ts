@@ -1,0 +1,48 @@
+import type { Delta, Snapshot } from '../domain/vehicle.js';
+import type { FeedStatus } from '../poller/feed-status.js';
+
+/** Why a worker is asked to close its sessions and exit. */
+export type DrainCause = 'worker_recycled' | 'shutdown';
+
+/** Why sessions of a worker were lost; the `cause` label of `transit_sessions_lost_total`. */
+export type LostCause = DrainCause | 'worker_died' | 'worker_timeout';
+
+/** One entry of the worker directory the primary broadcasts. */
+export interface WorkerEntry {
+  id: number;
+  /** Loopback port on which the worker accepts forwarded requests. */
+  internalPort: number;
+  /** Draining workers finish their sessions but take no new ones. */
+  draining: boolean;
+}
+
+/** Primary → worker. */
+export type PrimaryMessage =
+  | { t: 'data'; snapshot: Snapshot; delta?: Delta }
+  | { t: 'feed-status'; status: FeedStatus }
+  | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause>; nextId: number }
+  | { t: 'conn'; head: Uint8Array }
+  | { t: 'drain'; cause: DrainCause }
+  | { t: 'metrics-req'; id: number };
+
+/** Worker → primary. */
+export type WorkerMessage =
+  | { t: 'ready'; internalPort: number }
+  | { t: 'viewers'; sockets: number; lastFallbackAt: number }
+  | { t: 'heartbeat' }
+  | { t: 'max-requests'; served: number }
+  | { t: 'drained' }
+  | { t: 'metrics-res'; id: number; metrics: unknown[] };
+
+const PRIMARY_TYPES = new Set(['data', 'feed-status', 'directory', 'conn', 'drain', 'metrics-req']);
+const WORKER_TYPES = new Set(['ready', 'viewers', 'heartbeat', 'max-requests', 'drained', 'metrics-res']);
+
+/** Narrows an IPC message to ours; other senders (cluster adapter, prom-client) share the channel. */
+export function isPrimaryMessage(m: unknown): m is PrimaryMessage {
+  return typeof m === 'object' && m !== null && PRIMARY_TYPES.has((m as { t?: string }).t ?? '');
+}
+
+/** Narrows an IPC message to ours; see {@link isPrimaryMessage}. */
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return typeof m === 'object' && m !== null && WORKER_TYPES.has((m as { t?: string }).t ?? '');
+}

@@ -1,0 +1,279 @@
+/**
+ * The Prometheus metric contract of Transit Tracker: every metric name, its labels,
+ * label values, histogram buckets and how the primary aggregates it over workers.
+ *
+ * Plain data, no imports: the service registers its metrics from these constants, and
+ * `prometheus/rules.ts`, `dashboards/` and `docs/metrics.md` are written against them
+ * (the specs in `test/observability/` keep them in step).
+ *
+ * Metrics are served by the primary on METRICS_PORT, aggregated over all worker
+ * processes (prom-client's AggregatorRegistry). Each definition's `aggregator` says how
+ * the values of the workers combine.
+ */
+
+// ---------------------------------------------------------------------------------------
+// Socket.IO / Engine.IO sessions
+// ---------------------------------------------------------------------------------------
+
+/** Gauge {transport}: Socket.IO clients connected right now, by current transport. */
+export const SOCKET_CONNECTIONS = 'transit_socket_connections';
+/** Counter: Socket.IO connections accepted (every `connection` event). */
+export const SOCKET_CONNECTS_TOTAL = 'transit_socket_connects_total';
+/** Counter {reason}: Socket.IO disconnects, by socket.io's disconnect reason. */
+export const SOCKET_DISCONNECTS_TOTAL = 'transit_socket_disconnects_total';
+/** Counter: connections whose handshake `auth.connects` is > 0 (the client's reconnect). */
+export const SOCKET_RECONNECTS_TOTAL = 'transit_socket_reconnects_total';
+/** Counter {method, status}: Engine.IO long-polling HTTP responses. */
+export const POLLING_REQUESTS_TOTAL = 'transit_polling_requests_total';
+/** Counter {code, message}: Engine.IO `connection_error` events. */
+export const ENGINE_CONNECTION_ERRORS_TOTAL = 'transit_engine_connection_errors_total';
+/** Counter {cause}: sessions that ended because their worker went away. */
+export const SESSIONS_LOST_TOTAL = 'transit_sessions_lost_total';
+
+// ---------------------------------------------------------------------------------------
+// Upstream feed, poller, demand, snapshot, fan-out
+// ---------------------------------------------------------------------------------------
+
+/** Counter {feed, outcome}: upstream calls (one per fetch), by result. */
+export const UPSTREAM_REQUESTS_TOTAL = 'transit_upstream_requests_total';
+/** Histogram {feed}: wall time of one upstream call, whatever its outcome. */
+export const UPSTREAM_REQUEST_DURATION_SECONDS = 'transit_upstream_request_duration_seconds';
+/** Gauge: 1 while the demand-gated poller runs, else 0. */
+export const POLLER_ACTIVE = 'transit_poller_active';
+/** Gauge: viewers holding demand open, summed over workers. */
+export const DEMAND_VIEWERS = 'transit_demand_viewers';
+/** Gauge: seconds since the newest vehicle snapshot was fetched. */
+export const SNAPSHOT_AGE_SECONDS = 'transit_snapshot_age_seconds';
+/** Histogram: time to fan one delta out to every client of a worker. */
+export const BROADCAST_DURATION_SECONDS = 'transit_broadcast_duration_seconds';
+/** Counter {reason}: worker processes replaced by the primary. */
+export const WORKER_RESTARTS_TOTAL = 'transit_worker_restarts_total';
+
+// ---------------------------------------------------------------------------------------
+// Configuration, exported as gauges so rules and dashboards need no hard-coded numbers
+// ---------------------------------------------------------------------------------------
+
+/** Gauge: POLL_INTERVAL_MS in seconds. */
+export const POLL_INTERVAL_SECONDS = 'transit_poll_interval_seconds';
+/** Gauge: UPSTREAM_DAILY_BUDGET, upstream calls allowed per day (511.org: 60/h = 1440/day). */
+export const UPSTREAM_DAILY_BUDGET = 'transit_upstream_daily_budget';
+/** Gauge: number of upstream feeds polled (1). */
+export const FEEDS = 'transit_feeds';
+
+// ---------------------------------------------------------------------------------------
+// Labels and label values
+// ---------------------------------------------------------------------------------------
+
+/** Label that per-process default metrics (prom-client `collectDefaultMetrics`) carry. */
+export const WORKER_LABEL = 'worker';
+/** `worker` label value of the primary process; workers use their 1-based index ("1", "2", ...). */
+export const PRIMARY_WORKER_LABEL_VALUE = 'primary';
+
+/** `transport` label values of {@link SOCKET_CONNECTIONS}. */
+export const TRANSPORTS = ['polling', 'websocket'] as const;
+export type TransportLabel = (typeof TRANSPORTS)[number];
+
+/** Known socket.io disconnect reasons (the `reason` label of {@link SOCKET_DISCONNECTS_TOTAL}). */
+export const DISCONNECT_REASONS = [
+  'transport close',
+  'transport error',
+  'ping timeout',
+  'parse error',
+  'forced close',
+  'forced server close',
+  'client namespace disconnect',
+  'server namespace disconnect',
+  'server shutting down',
+] as const;
+export type DisconnectReasonLabel = (typeof DISCONNECT_REASONS)[number];
+
+/** Engine.IO `connection_error` codes and their messages (labels `code`, `message`). */
+export const ENGINE_ERROR_MESSAGES = {
+  '0': 'Transport unknown',
+  '1': 'Session ID unknown',
+  '2': 'Bad handshake method',
+  '3': 'Bad request',
+  '4': 'Forbidden',
+  '5': 'Unsupported protocol version',
+} as const;
+export type EngineErrorCodeLabel = keyof typeof ENGINE_ERROR_MESSAGES;
+
+/** `cause` label values of {@link SESSIONS_LOST_TOTAL}. */
+export const SESSION_LOST_CAUSES = ['worker_recycled', 'worker_died', 'worker_timeout', 'shutdown'] as const;
+export type SessionLostCauseLabel = (typeof SESSION_LOST_CAUSES)[number];
+
+/** `outcome` label values of {@link UPSTREAM_REQUESTS_TOTAL} (`ok` plus every FeedFailure). */
+export const UPSTREAM_OUTCOMES = ['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty'] as const;
+export type UpstreamOutcomeLabel = (typeof UPSTREAM_OUTCOMES)[number];
+
+/** `reason` label values of {@link WORKER_RESTARTS_TOTAL}. */
+export const WORKER_RESTART_REASONS = ['exit', 'crash', 'recycled', 'timeout'] as const;
+export type WorkerRestartReasonLabel = (typeof WORKER_RESTART_REASONS)[number];
+
+/** `method` label values of {@link POLLING_REQUESTS_TOTAL}. */
+export const POLLING_METHODS = ['GET', 'POST'] as const;
+export type PollingMethodLabel = (typeof POLLING_METHODS)[number];
+
+// ---------------------------------------------------------------------------------------
+// Histogram buckets (seconds). Frozen: pass a copy to prom-client, `[...BUCKETS]`.
+// ---------------------------------------------------------------------------------------
+
+/** Upstream calls: a healthy GTFS-RT fetch is 50 ms–2 s; FEED_TIMEOUT_MS defaults to 10 s (max 120 s). */
+export const UPSTREAM_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120,
+]);
+
+/** Fan-out of one delta to every client of a worker: sub-millisecond to about a second. */
+export const BROADCAST_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+]);
+
+// ---------------------------------------------------------------------------------------
+// The catalogue
+// ---------------------------------------------------------------------------------------
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+/** prom-client's `aggregator` option (how the primary combines the workers' values). */
+export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly aggregator: MetricAggregator;
+  readonly buckets?: readonly number[];
+}
+
+/**
+ * Every metric of the service, with its help text, labels and aggregator. Counters must
+ * stay monotonic across worker restarts: count them where the process outlives the
+ * event (the primary), or have the primary keep a departed worker's last values.
+ * Pre-initialise every known label combination to 0 so `rate()` sees the first event.
+ */
+export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
+  {
+    name: SOCKET_CONNECTIONS,
+    type: 'gauge',
+    help: 'Socket.IO clients connected now, by current transport.',
+    labelNames: ['transport'],
+    aggregator: 'sum',
+  },
+  {
+    name: SOCKET_CONNECTS_TOTAL,
+    type: 'counter',
+    help: 'Socket.IO connections accepted.',
+    labelNames: [],
+    aggregator: 'sum',
+  },
+  {
+    name: SOCKET_DISCONNECTS_TOTAL,
+    type: 'counter',
+    help: 'Socket.IO disconnects, by socket.io disconnect reason.',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: SOCKET_RECONNECTS_TOTAL,
+    type: 'counter',
+    help: 'Socket.IO connections that are a reconnect of a known client (handshake auth.connects > 0).',
+    labelNames: [],
+    aggregator: 'sum',
+  },
+  {
+    name: POLLING_REQUESTS_TOTAL,
+    type: 'counter',
+    help: 'Engine.IO long-polling HTTP responses, by method and status code.',
+    labelNames: ['method', 'status'],
+    aggregator: 'sum',
+  },
+  {
+    name: ENGINE_CONNECTION_ERRORS_TOTAL,
+    type: 'counter',
+    help: 'Engine.IO connection errors, by code and message (1 = Session ID unknown).',
+    labelNames: ['code', 'message'],
+    aggregator: 'sum',
+  },
+  {
+    name: SESSIONS_LOST_TOTAL,
+    type: 'counter',
+    help: 'Socket.IO sessions lost because their worker went away, by cause.',
+    labelNames: ['cause'],
+    aggregator: 'sum',
+  },
+  {
+    name: UPSTREAM_REQUESTS_TOTAL,
+    type: 'counter',
+    help: 'Upstream feed calls, by feed and outcome.',
+    labelNames: ['feed', 'outcome'],
+    aggregator: 'sum',
+  },
+  {
+    name: UPSTREAM_REQUEST_DURATION_SECONDS,
+    type: 'histogram',
+    help: 'Duration of one upstream feed call in seconds, any outcome.',
+    labelNames: ['feed'],
+    aggregator: 'sum',
+    buckets: UPSTREAM_DURATION_BUCKETS,
+  },
+  {
+    name: POLLER_ACTIVE,
+    type: 'gauge',
+    help: '1 while the demand-gated upstream poller runs, else 0.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: DEMAND_VIEWERS,
+    type: 'gauge',
+    help: 'Viewers holding upstream demand open, summed over workers.',
+    labelNames: [],
+    aggregator: 'sum',
+  },
+  {
+    name: SNAPSHOT_AGE_SECONDS,
+    type: 'gauge',
+    help: 'Seconds since the newest vehicle snapshot was fetched (since process start before the first one).',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: BROADCAST_DURATION_SECONDS,
+    type: 'histogram',
+    help: 'Time in seconds to fan one delta out to every client of a worker.',
+    labelNames: [],
+    aggregator: 'sum',
+    buckets: BROADCAST_DURATION_BUCKETS,
+  },
+  {
+    name: WORKER_RESTARTS_TOTAL,
+    type: 'counter',
+    help: 'Worker processes replaced by the primary, by reason.',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: POLL_INTERVAL_SECONDS,
+    type: 'gauge',
+    help: 'Configured upstream poll interval in seconds (POLL_INTERVAL_MS / 1000).',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: UPSTREAM_DAILY_BUDGET,
+    type: 'gauge',
+    help: 'Configured upstream calls allowed per day (UPSTREAM_DAILY_BUDGET).',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: FEEDS,
+    type: 'gauge',
+    help: 'Number of upstream feeds polled.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+]);
+
+/** Every metric name above. */
+export const ALL_METRIC_NAMES: readonly string[] = Object.freeze(METRIC_DEFINITIONS.map((d) => d.name));

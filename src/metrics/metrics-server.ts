@@ -1,0 +1,82 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Logger } from 'pino';
+
+type MetricJson = MetricObjectWithValues<MetricValue<string>>;
+
+/** How long a scrape waits for a worker's metrics before it leaves that worker out. */
+export const WORKER_METRICS_TIMEOUT_MS = 2_000;
+
+export interface MetricsSource {
+  /** Asks every live worker for its metrics; resolves with those that answered in time. */
+  collectWorkers(timeoutMs: number): Promise<Map<number, MetricJson[]>>;
+  primaryMetrics(): Promise<MetricJson[]>;
+}
+
+/**
+ * Serves `/metrics` for the whole instance: the primary's registry plus every worker's,
+ * summed by prom-client's aggregators. Counters of departed workers are kept (their last
+ * values), so an instance-wide counter never goes backwards when a worker is recycled.
+ */
+export class MetricsServer {
+  private readonly server: http.Server;
+  private readonly lastSeen = new Map<number, MetricJson[]>();
+  private retired: MetricJson[] = [];
+
+  constructor(
+    private readonly source: MetricsSource,
+    private readonly logger: Logger,
+  ) {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A worker's newest metrics (from a scrape, or its final report before exiting). */
+  remember(workerId: number, metrics: MetricJson[]): void {
+    this.lastSeen.set(workerId, metrics);
+  }
+
+  /** Folds a departed worker's counters and histograms into the retired totals. */
+  async retire(workerId: number): Promise<void> {
+    const last = this.lastSeen.get(workerId);
+    this.lastSeen.delete(workerId);
+    if (!last) return;
+    const monotonic = last.filter((m) => m.name.startsWith('transit_') && ['counter', 'histogram'].includes(String(m.type)));
+    this.retired = await AggregatorRegistry.aggregate([this.retired, monotonic]).getMetricsAsJSON();
+  }
+
+  /** The instance's metrics in Prometheus text format. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    const workers = await this.source.collectWorkers(WORKER_METRICS_TIMEOUT_MS);
+    for (const [id, m] of workers) this.remember(id, m);
+    const all = [await this.source.primaryMetrics(), this.retired, ...workers.values()];
+    const registry = AggregatorRegistry.aggregate(all);
+    return { text: await registry.metrics(), contentType: registry.contentType };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.url !== '/metrics' || req.method !== 'GET') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: metrics are at GET /metrics\n');
+      return;
+    }
+    try {
+      const { text, contentType } = await this.render();
+      res.writeHead(200, { 'Content-Type': contentType }).end(text);
+    } catch (error) {
+      this.logger.error({ err: error }, 'metrics scrape failed; check the worker IPC channel');
+      res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics aggregation failed\n');
+    }
+  }
+}

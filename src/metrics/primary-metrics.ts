@@ -1,0 +1,40 @@
+import { collectDefaultMetrics, Registry, type Counter, type Histogram } from 'prom-client';
+import type { Config } from '../config/config.js';
+import { counter, gauge, histogram, zero } from './catalogue.js';
+import * as M from './metric-names.js';
+
+/** Live values the primary's gauges read at scrape time. */
+export interface PrimaryGaugeSources {
+  pollerActive: () => boolean;
+  viewers: () => number;
+  /** When the newest snapshot was fetched (ms), or null before the first. */
+  lastSuccessAt: () => number | null;
+  startedAt: number;
+}
+
+/** Metrics the primary owns: upstream, poller, demand, snapshot age, worker restarts. */
+export class PrimaryMetrics {
+  readonly registry = new Registry();
+  readonly upstreamRequests: Counter<'feed' | 'outcome'>;
+  readonly upstreamDuration: Histogram<'feed'>;
+  readonly workerRestarts: Counter<'reason'>;
+  readonly sessionsLost: Counter<'cause'>;
+
+  constructor(config: Config, live: PrimaryGaugeSources) {
+    const r = this.registry;
+    this.upstreamRequests = counter(M.UPSTREAM_REQUESTS_TOTAL, r);
+    this.upstreamDuration = histogram(M.UPSTREAM_REQUEST_DURATION_SECONDS, r);
+    this.workerRestarts = counter(M.WORKER_RESTARTS_TOTAL, r);
+    this.sessionsLost = counter(M.SESSIONS_LOST_TOTAL, r);
+    for (const outcome of M.UPSTREAM_OUTCOMES) this.upstreamRequests.inc({ feed: config.FEED, outcome }, 0);
+    zero(this.workerRestarts, 'reason', M.WORKER_RESTART_REASONS);
+    zero(this.sessionsLost, 'cause', M.SESSION_LOST_CAUSES);
+    gauge(M.POLLER_ACTIVE, r, (g) => g.set(live.pollerActive() ? 1 : 0));
+    gauge(M.DEMAND_VIEWERS, r, (g) => g.set(live.viewers()));
+    gauge(M.SNAPSHOT_AGE_SECONDS, r, (g) => g.set((Date.now() - (live.lastSuccessAt() ?? live.startedAt)) / 1000));
+    gauge(M.POLL_INTERVAL_SECONDS, r).set(config.POLL_INTERVAL_MS / 1000);
+    gauge(M.UPSTREAM_DAILY_BUDGET, r).set(config.UPSTREAM_DAILY_BUDGET);
+    gauge(M.FEEDS, r).set(1);
+    collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE } });
+  }
+}

@@ -1,0 +1,165 @@
+import { hasDemand, type Demand } from '../demand/demand.js';
+import { isPolling, stepGate, type GateState } from '../demand/demand-gate.js';
+import { FeedError, type Feed } from '../feed/feed.js';
+import type { StoreUpdate, VehicleStore } from '../store/vehicle-store.js';
+import { nextPollDelay } from './backoff.js';
+import type { FeedStatus } from './feed-status.js';
+
+/** One finished upstream call, for metrics, logs and traces. */
+export interface PollOutcome {
+  outcome: 'ok' | FeedError['failure'] | 'unknown';
+  durationMs: number;
+  vehicles: number;
+  error?: Error;
+}
+
+export interface PollControllerOptions {
+  feed: Feed;
+  store: VehicleStore;
+  /** Reads the instance's demand now (derived from live worker reports). */
+  demand: () => Demand;
+  intervalMs: number;
+  graceMs: number;
+  now?: () => number;
+  /** Called when a poll changed the data. */
+  onUpdate: (update: StoreUpdate) => void;
+  /** Called after every poll and on every gate change. */
+  onStatus?: (status: FeedStatus) => void;
+  /** Called after every upstream call; wraps the call when `trace` is given. */
+  onPoll?: (outcome: PollOutcome) => void;
+  /** Runs one upstream call inside a tracing span, if tracing is on. */
+  trace?: <T>(run: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Polls the upstream feed every `intervalMs` while the demand gate is open, and never
+ * otherwise. There is never more than one call in flight. When the gate opens and the
+ * snapshot is stale (or missing), it polls at once; when demand ends it keeps polling for
+ * `graceMs`, then stops.
+ */
+export class PollController {
+  private gate: GateState = { kind: 'idle' };
+  private pollTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private inFlight: AbortController | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly status: FeedStatus;
+
+  constructor(private readonly opts: PollControllerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.status = {
+      feed: opts.feed.kind,
+      polling: false,
+      state: 'never',
+      lastSuccessAt: null,
+      lastError: null,
+      consecutiveFailures: 0,
+      calls: 0,
+    };
+  }
+
+  /** A copy of the current feed status. */
+  get feedStatus(): FeedStatus {
+    return { ...this.status };
+  }
+
+  /** Re-reads demand and opens or closes the gate; call whenever a viewer report changes. */
+  demandChanged(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const demand = this.opts.demand();
+    const step = stepGate(this.gate, hasDemand(demand), now, this.opts.graceMs);
+    const wasPolling = isPolling(this.gate);
+    this.gate = step.state;
+    this.scheduleWake(demand, now);
+    if (step.opened) this.startPolling(now);
+    if (step.closed) this.stopPolling();
+    if (wasPolling !== isPolling(this.gate)) this.publishStatus();
+  }
+
+  /** Stops every timer and aborts a call in flight; the controller stays stopped. */
+  stop(): void {
+    this.stopped = true;
+    this.stopPolling();
+    clearTimeout(this.wakeTimer);
+    this.inFlight?.abort();
+  }
+
+  /** Re-evaluates the gate when the grace period or the fallback window ends. */
+  private scheduleWake(demand: Demand, now: number): void {
+    clearTimeout(this.wakeTimer);
+    const deadlines: number[] = [];
+    if (this.gate.kind === 'grace') deadlines.push(this.gate.until);
+    if (demand.fallback && demand.fallbackUntil) deadlines.push(demand.fallbackUntil);
+    if (deadlines.length === 0) return;
+    const at = Math.min(...deadlines);
+    this.wakeTimer = setTimeout(() => this.demandChanged(), Math.max(0, at - now) + 1);
+    this.wakeTimer.unref();
+  }
+
+  private startPolling(now: number): void {
+    const last = this.status.lastSuccessAt;
+    const due = last === null ? now : last + this.opts.intervalMs;
+    this.schedulePoll(Math.max(0, due - now));
+  }
+
+  private stopPolling(): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  private schedulePoll(delayMs: number): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.poll(), delayMs);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    this.pollTimer = undefined;
+    if (this.inFlight || this.stopped || !isPolling(this.gate)) return;
+    const started = this.now();
+    const abort = new AbortController();
+    this.inFlight = abort;
+    this.status.calls += 1;
+    try {
+      const run = () => this.fetchAndStore(abort.signal, started);
+      await (this.opts.trace ? this.opts.trace(run) : run());
+    } catch (error) {
+      this.recordFailure(error as Error, started);
+    } finally {
+      this.inFlight = undefined;
+      this.publishStatus();
+      if (!this.stopped && isPolling(this.gate) && !this.pollTimer) {
+        const delay = nextPollDelay(this.opts.intervalMs, this.status.consecutiveFailures);
+        this.schedulePoll(Math.max(0, started + delay - this.now()));
+      }
+    }
+  }
+
+  private async fetchAndStore(signal: AbortSignal, started: number): Promise<number> {
+    const result = await this.opts.feed.fetch(signal);
+    const at = this.now();
+    const update = this.opts.store.apply(result.vehicles, at);
+    this.status.state = 'ok';
+    this.status.lastSuccessAt = at;
+    this.status.consecutiveFailures = 0;
+    this.opts.onPoll?.({ outcome: 'ok', durationMs: at - started, vehicles: result.vehicles.length });
+    if (update) this.opts.onUpdate(update);
+    return result.vehicles.length;
+  }
+
+  private recordFailure(error: Error, started: number): void {
+    const failure = error instanceof FeedError ? error.failure : 'unknown';
+    const at = this.now();
+    this.status.state = 'failing';
+    this.status.consecutiveFailures += 1;
+    this.status.lastError = { failure, message: error.message, at };
+    this.opts.onPoll?.({ outcome: failure, durationMs: at - started, vehicles: 0, error });
+  }
+
+  private publishStatus(): void {
+    this.status.polling = isPolling(this.gate);
+    this.opts.onStatus?.(this.feedStatus);
+  }
+}

@@ -1,0 +1,174 @@
+import cluster from 'node:cluster';
+import type { Socket } from 'node:net';
+import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
+import type { Config } from '../config/config.js';
+import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.js';
+import { createFeed } from '../feed/feed.factory.js';
+import { unsafeTopology } from '../http/topology.js';
+import type { LostCause, WorkerMessage } from '../ipc/messages.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { MetricsServer } from '../metrics/metrics-server.js';
+import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import { PollController } from '../poller/poll-controller.js';
+import { VehicleStore } from '../store/vehicle-store.js';
+import { traceUpstreamCall } from '../telemetry/spans.js';
+import { WorkerMetricsCollector } from './worker-metrics-collector.js';
+import { Router } from './router.js';
+import { Supervisor } from './supervisor.js';
+
+/** How long startup waits for every initial worker before it opens the port with those ready. */
+export const WORKERS_READY_TIMEOUT_MS = 30_000;
+
+/**
+ * The primary process: supervises workers, routes connections, owns the one poller of
+ * this instance and fans its snapshots out to the workers.
+ */
+export async function runPrimary(config: Config): Promise<void> {
+  const logger = createLogger(config, { role: 'primary' });
+  const problem = unsafeTopology(config);
+  if (problem) {
+    logger.fatal({ event: 'unsafe_topology' }, problem);
+    process.stderr.write(`${problem}\n`);
+    process.exit(78);
+  }
+  if (!config.STICKY) logger.warn({ event: 'unsafe_topology_allowed' }, 'STICKY=false with ALLOW_UNSAFE_TOPOLOGY=true: polls WILL get 400 Session ID unknown');
+  cluster.setupPrimary({ serialization: 'advanced' });
+  setupClusterAdapter();
+
+  const reports = new Map<number, ViewerReport>();
+  const demand = () => computeDemand(reports.values(), Date.now(), 2 * config.FALLBACK_INTERVAL_MS);
+  const store = new VehicleStore();
+  const supervisor = new Supervisor({ size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
+  const gone = new Map<number, LostCause>();
+  const feed = createFeed(config);
+  let poller: PollController;
+  const metrics = new PrimaryMetrics(config, {
+    pollerActive: () => poller.feedStatus.polling,
+    viewers: () => viewerCount(demand()),
+    lastSuccessAt: () => poller.feedStatus.lastSuccessAt,
+    startedAt: Date.now(),
+  });
+  poller = new PollController({
+    feed,
+    store,
+    demand,
+    intervalMs: config.POLL_INTERVAL_MS,
+    graceMs: config.DEMAND_GRACE_MS,
+    onUpdate: (u) => supervisor.broadcast({ t: 'data', snapshot: u.snapshot, delta: u.delta }),
+    onStatus: (status) => supervisor.broadcast({ t: 'feed-status', status }),
+    onPoll: (o) => {
+      metrics.upstreamRequests.inc({ feed: feed.kind, outcome: o.outcome });
+      metrics.upstreamDuration.observe({ feed: feed.kind }, o.durationMs / 1000);
+      if (o.error) logger.warn({ event: 'upstream_failure', outcome: o.outcome, err: o.error.message, durationMs: o.durationMs }, 'upstream poll failed; serving the last good snapshot');
+    },
+    trace: (run) => traceUpstreamCall(feed.kind, run),
+  });
+
+  const collector = new WorkerMetricsCollector(supervisor);
+  const metricsServer = new MetricsServer(
+    { collectWorkers: (ms) => collector.collectWorkers(ms), primaryMetrics: () => metrics.registry.getMetricsAsJSON() },
+    logger,
+  );
+  const broadcastDirectory = () =>
+    supervisor.broadcast({ t: 'directory', workers: supervisor.entries(), gone: Object.fromEntries(gone), nextId: 0 });
+
+  supervisor.on('message', (id, msg) => onWorkerMessage(id, msg));
+  supervisor.on('change', broadcastDirectory);
+  supervisor.on('restart', (reason) => metrics.workerRestarts.inc({ reason }));
+  supervisor.on('gone', (id, cause) => {
+    const lastReport = reports.get(id);
+    reports.delete(id);
+    gone.set(id, cause);
+    // Drained workers count their own closed sessions; a killed one cannot.
+    if ((cause === 'worker_died' || cause === 'worker_timeout') && lastReport?.sockets) {
+      metrics.sessionsLost.inc({ cause }, lastReport.sockets);
+    }
+    void metricsServer.retire(id);
+    poller.demandChanged();
+  });
+
+  function onWorkerMessage(id: number, msg: WorkerMessage): void {
+    if (msg.t === 'viewers') {
+      reports.set(id, { sockets: msg.sockets, lastFallbackAt: msg.lastFallbackAt });
+      poller.demandChanged();
+    } else if (msg.t === 'ready') {
+      const snapshot = store.snapshot;
+      supervisor.send(id, { t: 'feed-status', status: poller.feedStatus });
+      if (snapshot) supervisor.send(id, { t: 'data', snapshot });
+    } else if (msg.t === 'metrics-res') {
+      collector.receive(id, msg);
+      if (msg.id === 0) metricsServer.remember(id, msg.metrics as never);
+    }
+  }
+
+  const router = new Router({
+    sticky: config.STICKY,
+    logger,
+    table: () => {
+      const entries = supervisor.entries();
+      return { accepting: entries.filter((e) => !e.draining).map((e) => e.id), alive: new Set(entries.map((e) => e.id)) };
+    },
+    handOff: (workerId, socket: Socket, head) => {
+      const worker = supervisor.worker(workerId);
+      if (!worker?.isConnected()) return false;
+      worker.send({ t: 'conn', head }, socket, { keepOpen: false }, (err) => {
+        if (err) socket.destroy();
+      });
+      return true;
+    },
+  });
+
+  supervisor.start();
+  await waitForWorkers(supervisor, config.WEB_CONCURRENCY, logger);
+  const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST);
+  const port = await router.listen(config.PORT, config.HOST);
+  logger.info(
+    { event: 'listening', port, metricsPort, workers: supervisor.readyCount(), sticky: config.STICKY, feed: feed.kind },
+    `transit tracker listening on http://${config.HOST}:${port} (metrics on ${config.METRICS_HOST}:${metricsPort})`,
+  );
+  installShutdown({ config, logger, supervisor, router, poller, metricsServer });
+}
+
+function waitForWorkers(supervisor: Supervisor, want: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const check = () => {
+      const ready = supervisor.readyCount();
+      if (ready < want && !(timedOut && ready > 0)) return;
+      clearTimeout(timer);
+      supervisor.off('change', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      logger.warn({ ready: supervisor.readyCount(), want }, 'not every worker became ready in time; opening the port once one is');
+      check();
+    }, WORKERS_READY_TIMEOUT_MS);
+    supervisor.on('change', check);
+  });
+}
+
+function installShutdown(p: {
+  config: Config;
+  logger: Logger;
+  supervisor: Supervisor;
+  router: Router;
+  poller: PollController;
+  metricsServer: MetricsServer;
+}): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    p.logger.info({ signal, event: 'shutdown' }, `received ${signal}: draining workers (up to GRACEFUL_TIMEOUT_MS=${p.config.GRACEFUL_TIMEOUT_MS})`);
+    p.poller.stop();
+    const routerClosed = p.router.close();
+    await p.supervisor.shutdown();
+    await Promise.race([routerClosed, new Promise((r) => setTimeout(r, 100))]);
+    await p.metricsServer.close();
+    p.logger.info({ event: 'shutdown_complete' }, 'all workers exited; bye');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

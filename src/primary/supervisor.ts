@@ -1,0 +1,191 @@
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
+
+/** `transit_worker_restarts_total{reason}`. */
+export type RestartReason = 'exit' | 'crash' | 'recycled' | 'timeout';
+
+interface Managed {
+  worker: Worker;
+  state: 'starting' | 'ready' | 'draining';
+  internalPort: number;
+  lastBeat: number;
+  /** Set when the primary ends the worker on purpose, so its exit is not a crash. */
+  endCause?: LostCause;
+  /** A replacement was already started (recycling), so its exit spawns none. */
+  replaced: boolean;
+  killTimer?: NodeJS.Timeout;
+}
+
+export interface SupervisorOptions {
+  size: number;
+  timeoutMs: number;
+  gracefulMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface SupervisorEvents {
+  /** The set of workers or their states changed. */
+  change: [];
+  /** A worker exited; its sessions are lost for `cause`. */
+  gone: [id: number, cause: LostCause];
+  restart: [reason: RestartReason];
+  message: [id: number, msg: WorkerMessage];
+}
+
+/**
+ * Gunicorn's arbiter for Node workers: keeps `size` workers, replaces one that exits,
+ * recycles one on request (replacement first, then a clean drain), kills one whose
+ * heartbeat stops (`timeoutMs`), and drains all on shutdown within `gracefulMs`.
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  private readonly workers = new Map<number, Managed>();
+  private readonly now: () => number;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+  private earlyCrashes = 0;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Forks the initial workers and starts heartbeat checks. */
+  start(): void {
+    for (let i = 0; i < this.opts.size; i++) this.spawn();
+    const every = Math.max(100, Math.min(1000, this.opts.timeoutMs / 4));
+    this.beatTimer = setInterval(() => this.checkHeartbeats(), every);
+    this.beatTimer.unref();
+  }
+
+  /** Workers as the router and the directory see them. */
+  entries(): WorkerEntry[] {
+    return [...this.workers.entries()]
+      .filter(([, m]) => m.state !== 'starting')
+      .map(([id, m]) => ({ id, internalPort: m.internalPort, draining: m.state === 'draining' }));
+  }
+
+  readyCount(): number {
+    return [...this.workers.values()].filter((m) => m.state === 'ready').length;
+  }
+
+  worker(id: number): Worker | undefined {
+    return this.workers.get(id)?.worker;
+  }
+
+  send(id: number, msg: PrimaryMessage): void {
+    const m = this.workers.get(id);
+    if (m?.worker.isConnected()) m.worker.send(msg);
+  }
+
+  broadcast(msg: PrimaryMessage): void {
+    for (const id of this.workers.keys()) this.send(id, msg);
+  }
+
+  /** Replaces worker `id` because it served its request budget: new one first, then drain. */
+  recycle(id: number): void {
+    const m = this.workers.get(id);
+    if (!m || m.state !== 'ready' || this.shuttingDown) return;
+    m.replaced = true;
+    this.opts.logger.info({ worker: id, event: 'worker_recycle' }, 'worker reached MAX_REQUESTS; starting its replacement, then draining it');
+    const next = this.spawn();
+    const drainOld = (readyId: number) => {
+      if (readyId !== next) return;
+      this.off('change', onChange);
+      this.drain(id, 'worker_recycled');
+    };
+    const onChange = () => {
+      if (this.workers.get(next)?.state === 'ready') drainOld(next);
+      else if (!this.workers.has(next)) {
+        this.off('change', onChange);
+        this.drain(id, 'worker_recycled');
+      }
+    };
+    this.on('change', onChange);
+    this.emit('restart', 'recycled');
+  }
+
+  /** Drains every worker and resolves once all have exited (or were killed at the deadline). */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.beatTimer);
+    const exits = [...this.workers.values()].map((m) => new Promise<void>((resolve) => m.worker.once('exit', () => resolve())));
+    for (const id of [...this.workers.keys()]) this.drain(id, 'shutdown');
+    await Promise.all(exits);
+  }
+
+  private spawn(): number {
+    const worker = cluster.fork();
+    const m: Managed = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), replaced: false };
+    this.workers.set(worker.id, m);
+    worker.on('message', (msg: unknown) => {
+      if (isWorkerMessage(msg)) this.onMessage(worker.id, msg);
+    });
+    worker.on('exit', (code, signal) => this.onExit(worker.id, code, signal));
+    return worker.id;
+  }
+
+  private onMessage(id: number, msg: WorkerMessage): void {
+    const m = this.workers.get(id);
+    if (!m) return;
+    m.lastBeat = this.now();
+    if (msg.t === 'ready' && m.state === 'starting') {
+      m.state = 'ready';
+      m.internalPort = msg.internalPort;
+      this.earlyCrashes = 0;
+      this.opts.logger.info({ worker: id, internalPort: msg.internalPort }, 'worker ready');
+      this.emit('change');
+    }
+    if (msg.t === 'max-requests') this.recycle(id);
+    this.emit('message', id, msg);
+  }
+
+  private drain(id: number, cause: DrainCause): void {
+    const m = this.workers.get(id);
+    if (!m || m.state === 'draining') return;
+    m.state = 'draining';
+    m.endCause = cause;
+    this.send(id, { t: 'drain', cause });
+    m.killTimer = setTimeout(() => {
+      this.opts.logger.warn({ worker: id, cause }, `worker did not drain within GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
+      m.worker.process.kill('SIGKILL');
+    }, this.opts.gracefulMs);
+    m.killTimer.unref();
+    this.emit('change');
+  }
+
+  private checkHeartbeats(): void {
+    const now = this.now();
+    for (const [id, m] of this.workers) {
+      if (m.endCause || now - m.lastBeat <= this.opts.timeoutMs) continue;
+      m.endCause = 'worker_timeout';
+      this.opts.logger.error(
+        { worker: id, silentMs: now - m.lastBeat, event: 'worker_timeout' },
+        `worker heartbeat silent for over WORKER_TIMEOUT_MS=${this.opts.timeoutMs} (blocked event loop?); killing and replacing it`,
+      );
+      m.worker.process.kill('SIGKILL');
+    }
+  }
+
+  private onExit(id: number, code: number | null, signal: string | null): void {
+    const m = this.workers.get(id);
+    if (!m) return;
+    clearTimeout(m.killTimer);
+    this.workers.delete(id);
+    const cause: LostCause = m.endCause ?? 'worker_died';
+    const level = cause === 'worker_died' ? 'error' : 'info';
+    this.opts.logger[level]({ worker: id, code, signal, cause, event: 'worker_exit' }, `worker exited (${cause})`);
+    this.emit('gone', id, cause);
+    this.emit('change');
+    if (this.shuttingDown || m.replaced) return;
+    const reason: RestartReason = cause === 'worker_timeout' ? 'timeout' : code === 0 && !signal ? 'exit' : 'crash';
+    this.emit('restart', reason);
+    // A worker that dies before it was ever ready is probably a crash loop: back off.
+    const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** this.earlyCrashes++) : 0;
+    setTimeout(() => {
+      if (!this.shuttingDown) this.spawn();
+    }, delay).unref();
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { Vehicle } from '../domain/vehicle.js';
+import { filterDelta, filterSnapshot, routeSetKey } from './route-filter.js';
+import { diffVehicles, indexById } from './snapshot-diff.js';
+import { VehicleStore } from './vehicle-store.js';
+
+const v = (id: string, routeId: string, lat = 37.7, lon = -122.4, updatedAt = 1): Vehicle => ({
+  id,
+  routeId,
+  lat,
+  lon,
+  bearing: 90,
+  updatedAt,
+});
+
+describe('diffVehicles', () => {
+  it('reports new, moved and vanished vehicles and nothing else', () => {
+    const prev = indexById([v('a', 'N'), v('b', 'N'), v('c', '38')]);
+    const next = [v('a', 'N'), v('b', 'N', 37.71), v('d', '14')];
+    const d = diffVehicles(prev, next);
+    expect(d.upserts.map((x) => x.id).sort()).toEqual(['b', 'd']);
+    expect(d.removals).toEqual(['c']);
+  });
+
+  it('treats a duplicate id as the newest report of that vehicle', () => {
+    const d = diffVehicles(new Map(), [v('a', 'N', 1), v('a', 'N', 2)]);
+    expect(d.upserts).toHaveLength(1);
+    expect(d.upserts[0]!.lat).toBe(2);
+  });
+});
+
+describe('VehicleStore', () => {
+  it('versions only changes and links each delta to the previous version', () => {
+    const store = new VehicleStore();
+    const first = store.apply([v('a', 'N')], 1000);
+    expect(first?.snapshot.version).toBe(1);
+    expect(first?.delta).toBeUndefined();
+    expect(store.apply([v('a', 'N')], 2000)).toBeNull();
+    expect(store.snapshot?.generatedAt).toBe(2000);
+    expect(store.snapshot?.version).toBe(1);
+    const third = store.apply([v('a', 'N', 37.8), v('b', '38')], 3000);
+    expect(third?.delta).toMatchObject({ fromVersion: 1, version: 2, removals: [] });
+    expect(third?.delta?.upserts.map((x) => x.id).sort()).toEqual(['a', 'b']);
+    const fourth = store.apply([v('b', '38')], 4000);
+    expect(fourth?.delta).toMatchObject({ fromVersion: 2, version: 3, upserts: [], removals: ['a'] });
+  });
+});
+
+describe('route filters', () => {
+  const snap = { version: 2, generatedAt: 5, vehicles: [v('a', 'N'), v('b', '38'), v('c', '14')] };
+
+  it('keeps only subscribed routes; null means all', () => {
+    expect(filterSnapshot(snap, new Set(['N', '14'])).vehicles.map((x) => x.id)).toEqual(['a', 'c']);
+    expect(filterSnapshot(snap, null)).toBe(snap);
+    expect(routeSetKey(new Set(['38', 'N']))).toBe(routeSetKey(new Set(['N', '38'])));
+  });
+
+  it('turns a vehicle leaving a subscribed route into a removal for that client', () => {
+    const previous = indexById(snap.vehicles);
+    const delta = {
+      fromVersion: 2,
+      version: 3,
+      generatedAt: 6,
+      upserts: [v('a', '38'), v('b', '38', 37.9)],
+      removals: ['c'],
+    };
+    const forN = filterDelta(delta, new Set(['N']), previous);
+    expect(forN.upserts).toEqual([]);
+    expect(forN.removals).toEqual(['a']);
+    const for38 = filterDelta(delta, new Set(['38']), previous);
+    expect(for38.upserts.map((x) => x.id)).toEqual(['a', 'b']);
+    expect(for38.removals).toEqual([]);
+    expect(filterDelta(delta, new Set(['14']), previous).removals).toEqual(['c']);
+  });
+});

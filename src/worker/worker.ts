@@ -1,0 +1,138 @@
+import cluster from 'node:cluster';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { register } from 'prom-client';
+import type { Server } from 'socket.io';
+import { AppModule } from '../app.module.js';
+import type { Config } from '../config/config.js';
+import { ENGINE_PATH, TransitIoAdapter } from '../gateway/transit-io.adapter.js';
+import { VehiclesGateway } from '../gateway/vehicles.gateway.js';
+import { createLogger } from '../logging/logger.js';
+import { PinoNestLogger } from '../logging/nest-logger.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { ClosedSessions } from './closed-sessions.js';
+import { drainSessions } from './drain.js';
+import { PrimaryLink } from './primary-link.js';
+import { recycleLimit } from '../primary/recycle-limit.js';
+import { installSessionGuard } from './session-guard.js';
+import { SnapshotCache } from './snapshot-cache.js';
+import { ViewerReporter } from './viewer-reporter.js';
+import { WorkerDirectory } from './worker-directory.js';
+import { configureHttp } from '../http/configure-http.js';
+
+/**
+ * One worker process: a NestJS app (gateway + HTTP) that is handed connections by the
+ * primary, serves the primary's snapshots, and reports its viewers and heartbeat.
+ */
+export async function runWorker(config: Config): Promise<void> {
+  const workerId = cluster.worker!.id;
+  const logger = createLogger(config, { role: 'worker', worker: workerId });
+  const link = new PrimaryLink();
+  const cache = new SnapshotCache();
+  const directory = new WorkerDirectory();
+  const closed = new ClosedSessions();
+  const viewers = new ViewerReporter(link);
+  let draining = false;
+  let io: Server | undefined;
+  const metrics = new WorkerMetrics(workerId, () => countByTransport(io));
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forWorker({
+      ctx: { config, workerId, logger, isDraining: () => draining, workerCount: () => directory.size() },
+      cache,
+      metrics,
+      viewers,
+    }),
+    { logger: new PinoNestLogger(logger.child({ context: 'nest' })), bodyParser: true },
+  );
+  configureHttp(app, config);
+  app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId));
+  await app.init();
+  io = app.get(VehiclesGateway).server;
+  viewers.countSocketsWith(() => io!.of('/').sockets.size);
+  const http = app.getHttpServer() as HttpServer;
+  installSessionGuard(http, {
+    me: workerId,
+    sticky: config.STICKY,
+    enginePath: ENGINE_PATH,
+    directory,
+    closed,
+    metrics,
+    logger,
+    isDraining: () => draining,
+  });
+  countRequestsForRecycling(http, config, link);
+
+  link.on('data', (m) => cache.apply(m.snapshot, m.delta));
+  link.on('feed-status', (m) => cache.setStatus(m.status));
+  link.on('directory', (m) => directory.update(m));
+  link.on('conn', (m, socket) => injectConnection(http, socket, m.head));
+  link.on('metrics-req', async (m) => link.send({ t: 'metrics-res', id: m.id, metrics: await register.getMetricsAsJSON() }));
+  link.on('drain', async (m) => {
+    if (draining) return;
+    draining = true;
+    await drainSessions({ io: io!, http, cause: m.cause, closed, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
+    // Final counters, so the instance totals keep what this worker counted since the last scrape.
+    link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
+    link.send({ t: 'drained' });
+    logger.info({ cause: m.cause }, 'worker drained; exiting');
+    viewers.stop();
+    process.exit(0);
+  });
+  // Without a primary nobody routes to this worker any more.
+  process.on('disconnect', () => process.exit(0));
+  // Ctrl-C reaches the whole process group; the primary decides when a worker stops (drain).
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+
+  const internalPort = await listenLoopback(http);
+  startHeartbeat(viewers, config);
+  link.send({ t: 'ready', internalPort });
+}
+
+/** Feeds a connection the primary accepted into Node's HTTP server, first bytes included. */
+function injectConnection(http: HttpServer, socket: Socket, head: Uint8Array): void {
+  http.emit('connection', socket);
+  socket.emit('data', Buffer.from(head));
+  socket.resume();
+}
+
+/**
+ * The worker's own loopback port, for requests other workers forward to it. `exclusive`
+ * keeps cluster from sharing one handle (and balancing it) across workers.
+ */
+function listenLoopback(http: HttpServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve((http.address() as AddressInfo).port));
+  });
+}
+
+/** Viewer reports double as the heartbeat: a blocked event loop stops both. */
+function startHeartbeat(viewers: ViewerReporter, config: Config): void {
+  const every = Math.max(100, Math.min(1000, Math.floor(config.WORKER_TIMEOUT_MS / 4)));
+  setInterval(() => viewers.report(), every);
+}
+
+/** gunicorn's max_requests: after its budget the worker asks the primary to recycle it. */
+function countRequestsForRecycling(http: HttpServer, config: Config, link: PrimaryLink): void {
+  const limit = recycleLimit(config.MAX_REQUESTS, config.MAX_REQUESTS_JITTER);
+  if (limit === 0) return;
+  let served = 0;
+  http.on('request', () => {
+    served += 1;
+    if (served === limit) link.send({ t: 'max-requests', served });
+  });
+}
+
+function countByTransport(io: Server | undefined): { polling: number; websocket: number } {
+  const counts = { polling: 0, websocket: 0 };
+  if (!io) return counts;
+  for (const socket of io.of('/').sockets.values()) {
+    const name = socket.conn.transport.name === 'websocket' ? 'websocket' : 'polling';
+    counts[name] += 1;
+  }
+  return counts;
+}

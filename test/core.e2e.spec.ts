@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Vehicle } from '../src/domain/vehicle.js';
+import { connectClient, sleep, waitFor, type TrackedClient } from './support/clients.js';
+import { startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
+import { recordFigure } from './support/figures.js';
+import { runExpectingExit, startTopology, type Topology } from './support/topology.js';
+
+const INTERVAL = 400;
+const GRACE = 800;
+const FALLBACK_INTERVAL = 500; // fallback demand window = 2 × 500 ms
+
+/** Vehicles on three routes whose positions change with `tick`. */
+function fleet(tick: number): Vehicle[] {
+  const routes = ['N', '38', '14'];
+  return Array.from({ length: 30 }, (_, i) => ({
+    id: `bus-${i}`,
+    routeId: routes[i % 3]!,
+    lat: 37.75 + i * 0.001 + tick * 0.0001,
+    lon: -122.45 + i * 0.001,
+    bearing: (i * 12) % 360,
+    updatedAt: 1_700_000_000_000 + tick * 1000,
+  }));
+}
+
+describe('core: demand-gated gateway against a fake GTFS-RT upstream', () => {
+  let upstream: FakeGtfsUpstream;
+  let app: Topology;
+  let tick = 0;
+  let mover: NodeJS.Timeout;
+  const clients: TrackedClient[] = [];
+
+  beforeAll(async () => {
+    upstream = await startFakeGtfsUpstream({ vehicles: fleet(0) });
+    // Every upstream request sees newer positions than the last, so every poll is a change.
+    mover = setInterval(() => upstream.setVehicles(fleet(++tick)), 50);
+    app = await startTopology({
+      FEED: 'gtfs-rt',
+      FEED_URL: upstream.url,
+      POLL_INTERVAL_MS: String(INTERVAL),
+      DEMAND_GRACE_MS: String(GRACE),
+      FALLBACK_INTERVAL_MS: String(FALLBACK_INTERVAL),
+      WEB_CONCURRENCY: '2',
+    });
+  });
+
+  afterAll(async () => {
+    clearInterval(mover);
+    for (const c of clients) c.close();
+    await app?.stop();
+    await upstream?.close();
+  });
+
+  const client = (routes?: string[]) => {
+    const c = connectClient(app.base);
+    clients.push(c);
+    if (routes) c.socket.on('connect', () => c.socket.emit('subscribe', { routes }));
+    return c;
+  };
+
+  it('makes zero upstream calls while nobody is connected', async () => {
+    await sleep(3 * INTERVAL);
+    expect(upstream.calls()).toBe(0);
+  });
+
+  it('polls at once for the first viewer, then once per interval; snapshot then deltas reach the client', async () => {
+    const c = client();
+    await waitFor(() => c.snapshots >= 1, 5000, 'first snapshot');
+    const firstCall = upstream.callTimes()[0]!;
+    await sleep(10 * INTERVAL);
+    const during = upstream.callTimes().filter((t) => t >= firstCall);
+    const gaps = during.slice(1).map((t, i) => t - during[i]!);
+    const medianGap = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+    recordFigure('core: cadence with one viewer', { calls: during.length, windowMs: 10 * INTERVAL, medianGapMs: medianGap });
+    expect(during.length).toBeGreaterThanOrEqual(10);
+    expect(during.length).toBeLessThanOrEqual(12);
+    expect(medianGap).toBeGreaterThanOrEqual(INTERVAL - 50);
+    expect(medianGap).toBeLessThanOrEqual(INTERVAL + 100);
+    expect(c.deltas).toBeGreaterThanOrEqual(8);
+    expect(c.errors).toEqual([]);
+    // The client's map equals what the service serves now.
+    const served = (await (await fetch(`${app.base}/api/vehicles`)).json()) as { version: number; vehicles: Vehicle[] };
+    await waitFor(() => c.version >= served.version, 2000, 'client catches up');
+    if (c.version === served.version) {
+      expect([...c.vehicles.values()].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [...served.vehicles].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+    }
+    c.close();
+  });
+
+  it('stops polling within grace + 1 interval after the last client leaves', async () => {
+    await sleep(GRACE + 2 * INTERVAL);
+    const c = client();
+    await waitFor(() => c.snapshots >= 1 && c.deltas >= 1, 5000, 'live client');
+    const leftAt = Date.now();
+    c.close();
+    await sleep(GRACE + 3 * INTERVAL);
+    const last = upstream.callTimes().at(-1)!;
+    const calls = upstream.calls();
+    recordFigure('core: stop after last viewer', { lastCallAfterLeaveMs: last - leftAt, budgetMs: GRACE + INTERVAL });
+    expect(last - leftAt).toBeLessThanOrEqual(GRACE + INTERVAL + 100);
+    await sleep(4 * INTERVAL);
+    expect(upstream.calls()).toBe(calls);
+  });
+
+  it('a fallback-only viewer (HTTP, no socket) keeps the data fresh', async () => {
+    const before = upstream.calls();
+    const versions: number[] = [];
+    let etag: string | undefined;
+    let notModified = 0;
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${app.base}/api/vehicles`, { headers: etag ? { 'if-none-match': etag } : {} });
+      if (res.status === 304) notModified += 1;
+      else {
+        expect(res.status).toBe(200);
+        versions.push(((await res.json()) as { version: number }).version);
+        etag = res.headers.get('etag') ?? undefined;
+      }
+      await sleep(FALLBACK_INTERVAL);
+    }
+    const calls = upstream.calls() - before;
+    recordFigure('core: fallback-only viewer', { calls, versions: versions.length, notModified });
+    expect(calls).toBeGreaterThanOrEqual(7);
+    expect(versions.at(-1)! - versions[0]!).toBeGreaterThanOrEqual(5);
+  });
+
+  it('answers a matching If-None-Match with 304 and a stale one with 200', async () => {
+    const first = await fetch(`${app.base}/api/vehicles?routes=N`);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"v\d+-/);
+    const again = await fetch(`${app.base}/api/vehicles?routes=N`, { headers: { 'if-none-match': etag } });
+    // A poll may have landed in between; either way the answer is consistent with the tag.
+    if (again.headers.get('etag') === etag) expect(again.status).toBe(304);
+    else expect(again.status).toBe(200);
+    const stale = await fetch(`${app.base}/api/vehicles?routes=N`, { headers: { 'if-none-match': '"v0-x"' } });
+    expect(stale.status).toBe(200);
+    const bad = await fetch(`${app.base}/api/vehicles?routes=N,<script>`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/route id/);
+  });
+
+  it('a subscribed client receives only its routes', async () => {
+    const c = client(['N', '14']);
+    await waitFor(() => c.snapshots >= 2 && c.deltas >= 3, 6000, 'subscribed snapshot and deltas');
+    c.routesSeen.clear();
+    await waitFor(() => c.deltas >= 6, 6000, 'more deltas');
+    expect([...c.routesSeen].sort()).toEqual(['14', 'N']);
+    expect([...c.vehicles.values()].every((v) => v.routeId === 'N' || v.routeId === '14')).toBe(true);
+    expect(c.vehicles.size).toBe(20);
+    c.close();
+  });
+
+  it('answers bad subscribe payloads with an error ack and keeps the connection', async () => {
+    const c = client();
+    await waitFor(() => c.socket.connected, 5000, 'connect');
+    const ack = (payload: unknown) =>
+      c.socket.timeout(3000).emitWithAck('subscribe', payload) as Promise<{ status: string; message?: string; routes?: string[] }>;
+    const cases: [unknown, RegExp][] = [
+      [null, /payload must be an object/],
+      ['N', /payload must be an object/],
+      [{ routes: 'N' }, /routes must be an array/],
+      [{ routes: [1, 2] }, /route id must be a string/],
+      [{ routes: ['ok', 'x'.repeat(40)] }, /1–32 characters/],
+      [{ routes: Array.from({ length: 101 }, (_, i) => `r${i}`) }, /at most 100 routes/],
+    ];
+    for (const [payload, message] of cases) {
+      const a = await ack(payload);
+      expect(a.status).toBe('error');
+      expect(a.message).toMatch(message);
+    }
+    expect(await ack({ routes: ['38'] })).toEqual({ status: 'ok', routes: ['38'] });
+    expect(c.socket.connected).toBe(true);
+    c.close();
+  });
+
+  it('keeps serving the last good snapshot when upstream breaks, and says so in /readyz', async () => {
+    const c = client();
+    await waitFor(() => c.deltas >= 1, 5000, 'live');
+    upstream.setMode('garbage');
+    await sleep(3 * INTERVAL);
+    const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { status: string; details: { feed: { state: string; lastError: { failure: string } } } };
+    expect(ready.details.feed.state).toBe('failing');
+    expect(ready.details.feed.lastError.failure).toBe('malformed');
+    const res = await fetch(`${app.base}/api/vehicles`);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-data-age-seconds'))).toBeGreaterThan(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/transit_upstream_requests_total\{feed="gtfs-rt",outcome="malformed"\} [1-9]/);
+    upstream.setMode('ok');
+    const version = c.version;
+    await waitFor(() => c.version > version, 8 * INTERVAL * 2, 'recovery after upstream returns');
+    expect(c.socket.connected).toBe(true);
+    c.close();
+  });
+});
+
+describe('core: configuration', () => {
+  it('refuses to start on bad values and names every bad variable', async () => {
+    const { code, stderr } = await runExpectingExit({ PORT: 'eighty', FEED: 'soap', POLL_INTERVAL_MS: '-5', STICKY: 'maybe' });
+    expect(code).toBe(78);
+    for (const name of ['PORT', 'FEED', 'POLL_INTERVAL_MS', 'STICKY']) expect(stderr).toContain(`${name}=`);
+    expect(stderr).toMatch(/FEED="soap": must be simulator or gtfs-rt/);
+  });
+
+  it('requires FEED_URL for the GTFS-RT feed', async () => {
+    const { code, stderr } = await runExpectingExit({ FEED: 'gtfs-rt' });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/FEED_URL=\(unset\): is required when FEED=gtfs-rt/);
+  });
+});

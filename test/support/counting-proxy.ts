@@ -1,0 +1,90 @@
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+
+/** Status counts of `/socket.io/` long-polling responses that passed through the proxy. */
+export interface PollingCounts {
+  total: number;
+  byStatus: Map<number, number>;
+  /** Bodies of the 400 answers (Engine.IO says why). */
+  badBodies: string[];
+}
+
+export interface CountingProxy {
+  url: string;
+  counts: PollingCounts;
+  /** Upstream TCP connections the proxy opened so far. */
+  upstreamConnections: () => number;
+  close: () => Promise<void>;
+}
+
+/**
+ * A reverse proxy on 127.0.0.1 that counts every long-polling response by status, with no
+ * help from the service (the "independent" count). Like Fly's edge or nginx with upstream
+ * keepalive, it pools keep-alive connections to the app, so requests of many clients share
+ * a few connections — the case where connection-level stickiness alone is not enough.
+ */
+export async function startCountingProxy(targetPort: number, opts: { pool?: number } = {}): Promise<CountingProxy> {
+  const counts: PollingCounts = { total: 0, byStatus: new Map(), badBodies: [] };
+  let upstreamConnections = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.pool ?? 8 });
+  const origCreate = agent.createConnection.bind(agent);
+  agent.createConnection = ((...args: Parameters<typeof origCreate>) => {
+    upstreamConnections += 1;
+    return origCreate(...args);
+  }) as typeof agent.createConnection;
+
+  const server = http.createServer((req, res) => {
+    const polling = req.url?.startsWith('/socket.io/') && req.url.includes('transport=polling');
+    const headers = { ...req.headers };
+    delete headers.connection;
+    const out = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers, agent }, (answer) => {
+      if (polling) count(answer);
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    out.on('error', (e) => {
+      if (!res.headersSent) res.writeHead(502).end(`proxy: ${e.message}`);
+      else res.destroy();
+    });
+    req.pipe(out);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const up = net.connect(targetPort, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`)];
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+  });
+
+  function count(answer: http.IncomingMessage): void {
+    const status = answer.statusCode ?? 0;
+    counts.total += 1;
+    counts.byStatus.set(status, (counts.byStatus.get(status) ?? 0) + 1);
+    if (status === 400) {
+      let body = '';
+      answer.on('data', (c: Buffer) => (body += c.toString()));
+      answer.on('end', () => counts.badBodies.push(body));
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts,
+    upstreamConnections: () => upstreamConnections,
+    close: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Count of one status, 0 if never seen. */
+export function statusCount(counts: PollingCounts, status: number): number {
+  return counts.byStatus.get(status) ?? 0;
+}
