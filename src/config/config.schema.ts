@@ -86,8 +86,10 @@ export const envSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'must be an http(s) URL' }).optional(),
     /** service.name of traces. @default "transit-tracker" */
     OTEL_SERVICE_NAME: z.string().min(1).default('transit-tracker'),
-    /** Map tile URL template for the browser map. @default OpenStreetMap */
-    TILE_URL: z.string().min(1).default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+    /** Map tile URL template for the browser map; empty = no tiles. @default OpenStreetMap */
+    TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+    /** Attribution HTML shown with the tiles. @default OpenStreetMap's */
+    TILE_ATTRIBUTION: z.string().default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
   })
   .superRefine((c, ctx) => {
     if (c.FEED === 'gtfs-rt' && !c.FEED_URL) {

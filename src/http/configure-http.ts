@@ -1,10 +1,33 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Config } from '../config/config.js';
+import { BASE_SECURITY_HEADERS, contentSecurityPolicy } from './security-headers.js';
 
-/** Express-level settings of a worker's HTTP API: CORS allow-list and header hygiene. */
+/** Where `scripts/build-web.mjs` puts the browser map (next to the compiled server). */
+export const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public');
+
+/**
+ * Express-level settings of a worker: CORS allow-list, security headers, and the map's
+ * static files — `index.html` always revalidated, content-hashed assets cached for a year.
+ */
 export function configureHttp(app: NestExpressApplication, config: Config): void {
   app.disable('x-powered-by');
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGINS.includes('*') ? '*' : [...config.CORS_ORIGINS] });
   }
+  const csp = contentSecurityPolicy(config.TILE_URL);
+  app.use((_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+    for (const [k, v] of Object.entries(BASE_SECURITY_HEADERS)) res.setHeader(k, v);
+    res.setHeader('Content-Security-Policy', csp);
+    next();
+  });
+  if (!existsSync(PUBLIC_DIR)) return; // API-only build: the map was not built
+  app.useStaticAssets(PUBLIC_DIR, {
+    index: 'index.html',
+    setHeaders: (res: { setHeader(k: string, v: string): void }, file: string) => {
+      const hashed = file.includes(`${path.sep}assets${path.sep}`);
+      res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 }

@@ -52,7 +52,8 @@ export class VehiclesController {
 
   /** What the browser map needs to know of the server's settings. */
   @Get('config')
-  clientConfig(): { tileUrl: string; fallbackIntervalMs: number } {
-    return { tileUrl: this.ctx.config.TILE_URL, fallbackIntervalMs: this.ctx.config.FALLBACK_INTERVAL_MS };
+  clientConfig(): { tileUrl: string; tileAttribution: string; fallbackIntervalMs: number } {
+    const c = this.ctx.config;
+    return { tileUrl: c.TILE_URL, tileAttribution: c.TILE_ATTRIBUTION, fallbackIntervalMs: c.FALLBACK_INTERVAL_MS };
   }
 }

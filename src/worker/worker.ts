@@ -51,6 +51,9 @@ export async function runWorker(config: Config): Promise<void> {
   app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId));
   await app.init();
   io = app.get(VehiclesGateway).server;
+  io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) =>
+    session.once('close', () => closed.add(session.id, 'session_closed')),
+  );
   viewers.countSocketsWith(() => io!.of('/').sockets.size);
   const http = app.getHttpServer() as HttpServer;
   installSessionGuard(http, {

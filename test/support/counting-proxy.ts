@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 export interface PollingCounts {
   total: number;
   byStatus: Map<number, number>;
-  /** Bodies of the 400 answers (Engine.IO says why). */
+  /** Request and body of each 400 answer (Engine.IO says why). */
   badBodies: string[];
 }
 
@@ -22,11 +22,13 @@ export interface CountingProxy {
  * help from the service (the "independent" count). Like Fly's edge or nginx with upstream
  * keepalive, it pools keep-alive connections to the app, so requests of many clients share
  * a few connections — the case where connection-level stickiness alone is not enough.
+ * With `keepAlive: false` every request opens its own connection instead, so each one is
+ * routed by the primary.
  */
-export async function startCountingProxy(targetPort: number, opts: { pool?: number } = {}): Promise<CountingProxy> {
+export async function startCountingProxy(targetPort: number, opts: { pool?: number; keepAlive?: boolean } = {}): Promise<CountingProxy> {
   const counts: PollingCounts = { total: 0, byStatus: new Map(), badBodies: [] };
   let upstreamConnections = 0;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.pool ?? 8 });
+  const agent = new http.Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.pool ?? 8 });
   const origCreate = agent.createConnection.bind(agent);
   agent.createConnection = ((...args: Parameters<typeof origCreate>) => {
     upstreamConnections += 1;
@@ -38,7 +40,7 @@ export async function startCountingProxy(targetPort: number, opts: { pool?: numb
     const headers = { ...req.headers };
     delete headers.connection;
     const out = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers, agent }, (answer) => {
-      if (polling) count(answer);
+      if (polling) count(answer, `${req.method} ${req.url}`);
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -60,14 +62,14 @@ export async function startCountingProxy(targetPort: number, opts: { pool?: numb
     socket.on('error', () => up.destroy());
   });
 
-  function count(answer: http.IncomingMessage): void {
+  function count(answer: http.IncomingMessage, what: string): void {
     const status = answer.statusCode ?? 0;
     counts.total += 1;
     counts.byStatus.set(status, (counts.byStatus.get(status) ?? 0) + 1);
     if (status === 400) {
       let body = '';
       answer.on('data', (c: Buffer) => (body += c.toString()));
-      answer.on('end', () => counts.badBodies.push(body));
+      answer.on('end', () => counts.badBodies.push(`${what} -> ${body}`));
     }
   }
 

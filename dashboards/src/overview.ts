@@ -1,0 +1,276 @@
+/**
+ * "Transit Tracker — Overview" (uid transit-overview): sessions, the polling-400 signal of
+ * the multi-worker failure, upstream budget, demand gating, snapshot freshness, fan-out
+ * latency and worker restarts.
+ */
+import {
+  BROADCAST_DURATION_SECONDS,
+  ENGINE_CONNECTION_ERRORS_TOTAL,
+  POLLING_REQUESTS_TOTAL,
+  SESSIONS_LOST_TOTAL,
+  SOCKET_CONNECTIONS,
+  SOCKET_CONNECTS_TOTAL,
+  SOCKET_DISCONNECTS_TOTAL,
+  SOCKET_RECONNECTS_TOTAL,
+  UPSTREAM_REQUEST_DURATION_SECONDS,
+  UPSTREAM_REQUESTS_TOTAL,
+  WORKER_RESTARTS_TOTAL,
+} from '../../src/metrics/metric-names.ts';
+import { EXPR, POLLING_400_RATIO_THRESHOLD, SNAPSHOT_STALE_INTERVALS } from '../../prometheus/rules.ts';
+import {
+  annotation,
+  byName,
+  dashboard,
+  dashboardLink,
+  dashedGrey,
+  dashedRed,
+  row,
+  stat,
+  timeseries,
+  type JsonObject,
+} from './grafana.ts';
+
+export const OVERVIEW_UID = 'transit-overview';
+
+/** One-line form of a (possibly multi-line) rule expression, for panels. */
+const oneLine = (expr: string): string => expr.replace(/\s*\n\s*/g, ' ');
+
+const quantiles = (metric: string, by: string[] = []): { expr: string; legend: string }[] =>
+  [0.5, 0.95, 0.99].map((q) => ({
+    expr: `histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (rate(${metric}_bucket[5m])))`,
+    legend: `p${Math.round(q * 100)}${by.map((l) => ` {{${l}}}`).join('')}`,
+  }));
+
+export function overviewDashboard(): JsonObject {
+  return dashboard({
+    uid: OVERVIEW_UID,
+    title: 'Transit Tracker — Overview',
+    description:
+      'Socket.IO sessions across workers (polling 400s = the "Session ID unknown" failure), ' +
+      'upstream budget against the always-on baseline, demand gating, snapshot freshness and fan-out latency. ' +
+      'Metrics: docs/metrics.md.',
+    links: [dashboardLink('Workers', 'transit-workers')],
+    annotations: [
+      annotation(
+        'Worker restarts',
+        `sum by (reason) (increase(${WORKER_RESTARTS_TOTAL}[1m])) > 0`,
+        'orange',
+        'Worker restart: {{reason}}',
+      ),
+    ],
+    panels: [
+      row('Now'),
+      stat({
+        title: 'Connected clients',
+        description: 'Socket.IO clients connected now, all workers, all transports.',
+        queries: [{ expr: `sum(${SOCKET_CONNECTIONS})`, instant: true }],
+        thresholds: [{ color: 'blue', value: null }],
+      }),
+      stat({
+        title: 'Polling 400 rate (5m)',
+        description: `Share of Engine.IO long-polling responses that were 400. Alert above ${POLLING_400_RATIO_THRESHOLD * 100} %.`,
+        queries: [{ expr: oneLine(EXPR.polling400Ratio), instant: true }],
+        unit: 'percentunit',
+        decimals: 1,
+        thresholds: [
+          { color: 'green', value: null },
+          { color: 'red', value: POLLING_400_RATIO_THRESHOLD },
+        ],
+      }),
+      stat({
+        title: 'Sessions lost (1h)',
+        description: 'Sessions that ended because their worker was recycled, died, timed out or shut down.',
+        queries: [{ expr: `sum(increase(${SESSIONS_LOST_TOTAL}[1h]))`, instant: true }],
+        decimals: 0,
+        thresholds: [
+          { color: 'green', value: null },
+          { color: 'orange', value: 1 },
+          { color: 'red', value: 20 },
+        ],
+      }),
+      stat({
+        title: 'Upstream budget used (projected)',
+        description: 'Projected upstream calls per day (last hour × 24) ÷ the daily budget. Over 100 % = over budget.',
+        queries: [{ expr: `(${EXPR.upstreamCallsPerDay}) / on() ${EXPR.upstreamDailyBudget}`, instant: true }],
+        unit: 'percentunit',
+        decimals: 0,
+        thresholds: [
+          { color: 'green', value: null },
+          { color: 'orange', value: 0.8 },
+          { color: 'red', value: 1 },
+        ],
+      }),
+      stat({
+        title: 'Poller',
+        description: 'Whether the demand-gated upstream poller runs now.',
+        queries: [{ expr: EXPR.pollerActive, instant: true }],
+        graphMode: 'none',
+        colorMode: 'background',
+        mappings: [
+          {
+            type: 'value',
+            options: {
+              '0': { color: 'blue', index: 0, text: 'Idle' },
+              '1': { color: 'green', index: 1, text: 'Polling' },
+            },
+          },
+        ],
+        thresholds: [{ color: 'blue', value: null }],
+      }),
+      stat({
+        title: 'Snapshot age',
+        description: 'Seconds since the newest vehicle snapshot was fetched.',
+        queries: [{ expr: EXPR.snapshotAge, instant: true }],
+        unit: 's',
+        decimals: 0,
+        thresholds: [
+          { color: 'green', value: null },
+          { color: 'orange', value: 60 },
+        ],
+      }),
+
+      row('Sockets and sessions'),
+      timeseries({
+        title: 'Connections by transport',
+        description: 'Socket.IO clients connected now, by their current transport (polling clients upgrade to websocket).',
+        queries: [{ expr: `sum by (transport) (${SOCKET_CONNECTIONS})`, legend: '{{transport}}' }],
+        stacking: true,
+      }),
+      timeseries({
+        title: 'Polling 400 rate',
+        description:
+          'HTTP 400 share of Engine.IO long-polling responses over 5 minutes. Above the red line ' +
+          `(${POLLING_400_RATIO_THRESHOLD * 100} %) for 5 minutes, PollingSessionErrors fires: polls reach a worker that does not own the session.`,
+        queries: [{ expr: oneLine(EXPR.polling400Ratio), legend: '400 / all polling responses' }],
+        unit: 'percentunit',
+        softMax: 0.1,
+        thresholdLines: true,
+        thresholds: [
+          { color: 'green', value: null },
+          { color: 'red', value: POLLING_400_RATIO_THRESHOLD },
+        ],
+      }),
+      timeseries({
+        title: 'Connection errors by code',
+        description:
+          'Engine.IO connection_error per second, by code: 0 Transport unknown, 1 Session ID unknown, ' +
+          '2 Bad handshake method, 3 Bad request, 4 Forbidden, 5 Unsupported protocol version.',
+        queries: [
+          {
+            expr: `sum by (code, message) (rate(${ENGINE_CONNECTION_ERRORS_TOTAL}[5m]))`,
+            legend: '{{code}} {{message}}',
+          },
+        ],
+        axisLabel: 'errors / s',
+      }),
+      timeseries({
+        title: 'Polling responses by status',
+        description: 'Engine.IO long-polling HTTP responses per second, by method and status.',
+        queries: [
+          {
+            expr: `sum by (method, status) (rate(${POLLING_REQUESTS_TOTAL}[5m]))`,
+            legend: '{{method}} {{status}}',
+          },
+        ],
+        unit: 'reqps',
+      }),
+      timeseries({
+        title: 'Reconnects and lost sessions',
+        description:
+          'Per minute: all connects, connects that are a client reconnect (auth.connects > 0), ' +
+          'and sessions lost to worker restarts by cause.',
+        queries: [
+          { expr: `sum(rate(${SOCKET_CONNECTS_TOTAL}[5m])) * 60`, legend: 'connects' },
+          { expr: `sum(rate(${SOCKET_RECONNECTS_TOTAL}[5m])) * 60`, legend: 'reconnects' },
+          { expr: `sum by (cause) (rate(${SESSIONS_LOST_TOTAL}[5m])) * 60`, legend: 'lost: {{cause}}' },
+        ],
+        axisLabel: 'per minute',
+      }),
+      timeseries({
+        title: 'Disconnect reasons',
+        description: 'Socket.IO disconnects per minute by reason ("transport close", "ping timeout", ...).',
+        queries: [{ expr: `sum by (reason) (rate(${SOCKET_DISCONNECTS_TOTAL}[5m])) * 60`, legend: '{{reason}}' }],
+        axisLabel: 'per minute',
+        stacking: true,
+      }),
+
+      row('Upstream and poller'),
+      timeseries({
+        title: 'Upstream calls per day vs always-on baseline and budget',
+        description:
+          'Projected calls per day from the last hour (rate × 86400), against what an always-on poller would make ' +
+          '(86400 / poll interval × feeds) and the daily budget (511.org: 1440). Demand gating keeps the first line well under both.',
+        queries: [
+          { expr: EXPR.upstreamCallsPerDay, legend: 'projected calls/day (last 1h)' },
+          { expr: EXPR.upstreamAlwaysOnCallsPerDay, legend: 'always-on baseline' },
+          { expr: EXPR.upstreamDailyBudget, legend: 'daily budget' },
+        ],
+        axisLabel: 'calls / day',
+        overrides: [byName('daily budget', dashedRed), byName('always-on baseline', dashedGrey)],
+      }),
+      timeseries({
+        title: 'Poller active vs viewers',
+        description:
+          'Viewers holding demand (left) and whether the poller runs (right, 0/1). The poller should stop ' +
+          'within DEMAND_GRACE_MS of viewers reaching 0; PollerActiveWithoutViewers fires after 5 minutes.',
+        queries: [
+          { expr: EXPR.demandViewers, legend: 'viewers' },
+          { expr: EXPR.pollerActive, legend: 'poller active' },
+        ],
+        overrides: [
+          byName('poller active', [
+            { id: 'custom.axisPlacement', value: 'right' },
+            { id: 'custom.lineInterpolation', value: 'stepAfter' },
+            { id: 'custom.fillOpacity', value: 20 },
+            { id: 'max', value: 1 },
+            { id: 'color', value: { fixedColor: 'green', mode: 'fixed' } },
+          ]),
+        ],
+      }),
+      timeseries({
+        title: 'Snapshot age',
+        description: `Age of the newest vehicle snapshot against ${SNAPSHOT_STALE_INTERVALS} × the poll interval (SnapshotStale threshold while the poller runs).`,
+        queries: [
+          { expr: EXPR.snapshotAge, legend: 'snapshot age' },
+          { expr: EXPR.snapshotStaleThreshold, legend: `stale threshold (${SNAPSHOT_STALE_INTERVALS}× poll interval)` },
+        ],
+        unit: 's',
+        overrides: [byName(`stale threshold (${SNAPSHOT_STALE_INTERVALS}× poll interval)`, dashedRed)],
+      }),
+      timeseries({
+        title: 'Broadcast latency',
+        description: 'Time to fan one delta out to every client of a worker: p50, p95, p99 over 5 minutes.',
+        queries: quantiles(BROADCAST_DURATION_SECONDS),
+        unit: 's',
+      }),
+      timeseries({
+        title: 'Upstream requests by outcome',
+        description: 'Upstream calls per minute by outcome: ok, http_error, timeout, network, malformed, empty.',
+        queries: [
+          {
+            expr: `sum by (feed, outcome) (rate(${UPSTREAM_REQUESTS_TOTAL}[5m])) * 60`,
+            legend: '{{feed}} {{outcome}}',
+          },
+        ],
+        axisLabel: 'per minute',
+        stacking: true,
+      }),
+      timeseries({
+        title: 'Upstream latency',
+        description: 'Duration of one upstream call (any outcome): p50, p95, p99 over 5 minutes, by feed.',
+        queries: quantiles(UPSTREAM_REQUEST_DURATION_SECONDS, ['feed']),
+        unit: 's',
+      }),
+      timeseries({
+        title: 'Worker restarts by reason',
+        description: 'Workers replaced by the primary in each 15-minute window, by reason: exit, crash, recycled, timeout.',
+        queries: [{ expr: `sum by (reason) (increase(${WORKER_RESTARTS_TOTAL}[15m]))`, legend: '{{reason}}' }],
+        drawStyle: 'bars',
+        fillOpacity: 60,
+        stacking: true,
+        decimals: 0,
+        w: 24,
+      }),
+    ],
+  });
+}

@@ -1,0 +1,361 @@
+/**
+ * Source of `prometheus/rules.yml`: Transit Tracker's recording rules and alerts.
+ *
+ * The YAML is generated from this module (no YAML library needed) and committed; a spec
+ * checks that the committed file equals what this module renders. Regenerate with
+ *   node dashboards/generate.ts      (rules.yml and the dashboards)
+ *   node prometheus/rules.ts         (rules.yml only)
+ *
+ * Erasable TypeScript only (runs under Node's type stripping): no enums, no namespaces,
+ * no parameter properties; relative imports carry their `.ts` extension.
+ */
+import { readFileSync, writeFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  DEMAND_VIEWERS,
+  FEEDS,
+  POLL_INTERVAL_SECONDS,
+  POLLER_ACTIVE,
+  POLLING_REQUESTS_TOTAL,
+  SESSIONS_LOST_TOTAL,
+  SNAPSHOT_AGE_SECONDS,
+  UPSTREAM_DAILY_BUDGET,
+  UPSTREAM_REQUESTS_TOTAL,
+} from '../src/metrics/metric-names.ts';
+
+// ---------------------------------------------------------------------------------------
+// Rule model
+// ---------------------------------------------------------------------------------------
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export type Rule = RecordingRule | AlertingRule;
+
+export interface RuleGroup {
+  name: string;
+  interval?: string;
+  rules: Rule[];
+}
+
+// ---------------------------------------------------------------------------------------
+// Names and thresholds (dashboards import these so panels and alerts agree)
+// ---------------------------------------------------------------------------------------
+
+/** Projected upstream calls per day from the last hour's call rate. */
+export const UPSTREAM_CALLS_PER_DAY = 'transit:upstream_calls_per_day';
+/** Share of Engine.IO long-polling responses that were 400 over 5 minutes. */
+export const POLLING_400_RATIO = 'transit:polling_400_ratio:rate5m';
+/** Calls per day an always-on poller would make: 86400 / poll interval × feeds. */
+export const UPSTREAM_ALWAYS_ON_CALLS_PER_DAY = 'transit:upstream_always_on_calls_per_day';
+
+/** PollingSessionErrors fires above this share of 400 polling responses. */
+export const POLLING_400_RATIO_THRESHOLD = 0.05;
+/** SnapshotStale fires when the snapshot is older than this many poll intervals. */
+export const SNAPSHOT_STALE_INTERVALS = 3;
+/** SessionsLostSpike fires when more sessions than this were lost in 5 minutes (shutdown excluded). */
+export const SESSIONS_LOST_5M_THRESHOLD = 20;
+
+export const ALERT_POLLING_SESSION_ERRORS = 'PollingSessionErrors';
+export const ALERT_POLLER_ACTIVE_WITHOUT_VIEWERS = 'PollerActiveWithoutViewers';
+export const ALERT_UPSTREAM_OVER_BUDGET = 'UpstreamOverBudget';
+export const ALERT_SESSIONS_LOST_SPIKE = 'SessionsLostSpike';
+export const ALERT_SNAPSHOT_STALE = 'SnapshotStale';
+
+/** PromQL shared by the rules and the dashboards. */
+export const EXPR = {
+  /**
+   * rate() over 1 h × 86400 (the same as increase(...[1h]) × 24). One hour because
+   * 511.org's limit is 60 calls per hour: this is over 1440 exactly when the last hour
+   * was over 60 calls. rate() also copes with counter resets on restarts.
+   */
+  upstreamCallsPerDay: `sum(rate(${UPSTREAM_REQUESTS_TOTAL}[1h])) * 86400`,
+  /** 400s ÷ all long-polling responses. No polling traffic: 0/0 = NaN, never alerts. */
+  polling400Ratio:
+    `sum(rate(${POLLING_REQUESTS_TOTAL}{status="400"}[5m]))\n` + `/\n` + `sum(rate(${POLLING_REQUESTS_TOTAL}[5m]))`,
+  /** max(): config gauges are the same in every process; max() also drops instance labels. */
+  upstreamAlwaysOnCallsPerDay: `86400 / max(${POLL_INTERVAL_SECONDS}) * max(${FEEDS})`,
+  upstreamDailyBudget: `max(${UPSTREAM_DAILY_BUDGET})`,
+  pollerActive: `max(${POLLER_ACTIVE})`,
+  demandViewers: `sum(${DEMAND_VIEWERS})`,
+  snapshotAge: `max(${SNAPSHOT_AGE_SECONDS})`,
+  snapshotStaleThreshold: `${SNAPSHOT_STALE_INTERVALS} * max(${POLL_INTERVAL_SECONDS})`,
+  sessionsLost5m: `sum(increase(${SESSIONS_LOST_TOTAL}{cause!="shutdown"}[5m]))`,
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// The rules
+// ---------------------------------------------------------------------------------------
+
+export const RULE_GROUPS: RuleGroup[] = [
+  {
+    name: 'transit-recording',
+    rules: [
+      { record: UPSTREAM_CALLS_PER_DAY, expr: EXPR.upstreamCallsPerDay },
+      { record: POLLING_400_RATIO, expr: EXPR.polling400Ratio },
+      { record: UPSTREAM_ALWAYS_ON_CALLS_PER_DAY, expr: EXPR.upstreamAlwaysOnCallsPerDay },
+    ],
+  },
+  {
+    name: 'transit-alerts',
+    rules: [
+      {
+        alert: ALERT_POLLING_SESSION_ERRORS,
+        expr: `${POLLING_400_RATIO} > ${POLLING_400_RATIO_THRESHOLD}`,
+        for: '5m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: 'Socket.IO long-polling: {{ $value | humanizePercentage }} of responses are 400',
+          description:
+            `More than ${POLLING_400_RATIO_THRESHOLD * 100}% of Engine.IO long-polling responses have been HTTP 400 for 5 minutes ` +
+            '(usually "Session ID unknown": a poll reached a worker that does not own the session).\n' +
+            'What to do: check the "Connection errors by code" panel (code 1 = Session ID unknown). ' +
+            'If code 1 dominates, sticky routing is broken: confirm STICKY=true and that the load balancer / ' +
+            'primary routes every sid to its owning worker; as a stop-gap set WEB_CONCURRENCY=1 or ' +
+            'TRANSPORTS=websocket. Never run several workers with polling and ALLOW_UNSAFE_TOPOLOGY=true. ' +
+            'Code 3 (Bad request) points at a proxy that rewrites or buffers polling requests.',
+        },
+      },
+      {
+        alert: ALERT_POLLER_ACTIVE_WITHOUT_VIEWERS,
+        expr: `${EXPR.pollerActive} > 0\nand on()\n${EXPR.demandViewers} == 0`,
+        for: '5m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: 'Upstream poller has been running for 5 minutes with no viewers',
+          description:
+            'transit_poller_active is 1 while transit_demand_viewers is 0, for far longer than DEMAND_GRACE_MS. ' +
+            'The poller spends upstream budget that nobody sees.\n' +
+            'What to do: look for leaked demand (viewers that never unregistered, a worker that died ' +
+            'without releasing its demand, a stuck grace timer) in the logs of the primary; compare with the ' +
+            '"Upstream calls per day" panel. Restarting the service releases the demand; file a bug with the logs.',
+        },
+      },
+      {
+        alert: ALERT_UPSTREAM_OVER_BUDGET,
+        expr: `${UPSTREAM_CALLS_PER_DAY} > on() ${EXPR.upstreamDailyBudget}`,
+        for: '10m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: 'Upstream calls are on pace for {{ $value | printf "%.0f" }}/day, over the daily budget',
+          description:
+            'The last hour of upstream calls, projected to a day (transit:upstream_calls_per_day), exceeds ' +
+            'transit_upstream_daily_budget (511.org allows 60 calls/hour = 1440/day; beyond it the API key is ' +
+            'throttled or revoked).\n' +
+            'What to do: check PollerActiveWithoutViewers and the "Poller active vs viewers" panel (demand gating), ' +
+            'count pollers (only one process may poll: several means leadership is broken), and check for retry ' +
+            'storms in "Upstream requests by outcome". Raising POLL_INTERVAL_MS lowers the rate: ' +
+            '86400 / interval × feeds must stay under the budget while someone watches.',
+        },
+      },
+      {
+        alert: ALERT_SESSIONS_LOST_SPIKE,
+        expr: `${EXPR.sessionsLost5m} > ${SESSIONS_LOST_5M_THRESHOLD}`,
+        for: '1m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: '{{ $value | printf "%.0f" }} Socket.IO sessions lost to worker restarts in 5 minutes',
+          description:
+            `More than ${SESSIONS_LOST_5M_THRESHOLD} sessions ended in 5 minutes because their worker was recycled, died or timed out ` +
+            '(planned shutdown excluded). Clients reconnect, but each loss is a visible gap.\n' +
+            'What to do: see "Worker restarts by reason". crash/worker_died: read the worker logs for the ' +
+            'exception or OOM; timeout/worker_timeout: a blocked event loop (check event-loop lag) or ' +
+            'WORKER_TIMEOUT_MS too low; recycled/worker_recycled: MAX_REQUESTS too low (long-polling counts ' +
+            'every poll as a request) or no jitter (MAX_REQUESTS_JITTER).',
+        },
+      },
+      {
+        alert: ALERT_SNAPSHOT_STALE,
+        expr: `${EXPR.snapshotAge} > ${EXPR.snapshotStaleThreshold}\nand on()\n${EXPR.pollerActive} > 0`,
+        for: '2m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: 'Vehicle snapshot is {{ $value | humanizeDuration }} old while the poller runs',
+          description:
+            `The newest snapshot is older than ${SNAPSHOT_STALE_INTERVALS} poll intervals although the poller is active: viewers see ` +
+            'frozen vehicles.\n' +
+            'What to do: check "Upstream requests by outcome" (timeout, http_error, network, malformed, empty) and ' +
+            'the upstream latency panel; verify FEED_URL and the API key, and that FEED_TIMEOUT_MS is below ' +
+            'POLL_INTERVAL_MS. If upstream calls are ok, the poller loop itself is stuck: restart the service ' +
+            'and file a bug with the primary logs.',
+        },
+      },
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------
+// YAML rendering (a small, fixed subset: block literals for PromQL and descriptions)
+// ---------------------------------------------------------------------------------------
+
+const YAML_RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
+const NUMBER_LIKE = /^[-+.]?[0-9][0-9_.:eE+-]*$|^[-+]?\.(inf|nan)$/i;
+
+/** A plain (unquoted) scalar when YAML reads it back as the same string, else JSON-quoted. */
+function scalar(value: string): string {
+  const plain =
+    value !== '' &&
+    value === value.trim() &&
+    /^[A-Za-z0-9_(]/.test(value) &&
+    !value.includes(': ') &&
+    !value.includes(' #') &&
+    !value.endsWith(':') &&
+    !/[\u0000-\u001f\u007f"'\\]/.test(value) &&
+    !/[{}[\],]/.test(value.charAt(0)) &&
+    !YAML_RESERVED.test(value) &&
+    !NUMBER_LIKE.test(value);
+  return plain ? value : JSON.stringify(value);
+}
+
+/** `key: value`: plain when safe, else a `|-` block literal (quoted only when a literal can't hold it). */
+function entry(indent: string, key: string, value: string): string[] {
+  const quoted = scalar(value) !== value;
+  const literalSafe = value !== '' && !/^\s/.test(value) && !/\s$/.test(value) && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(value);
+  if (!value.includes('\n') && !(quoted && literalSafe)) return [`${indent}${key}: ${scalar(value)}`];
+  return [`${indent}${key}: |-`, ...value.split('\n').map((line) => (line === '' ? '' : `${indent}  ${line}`))];
+}
+
+/** Renders rule groups as a Prometheus rule file. */
+export function renderRulesYaml(groups: RuleGroup[], header = ''): string {
+  const out: string[] = [];
+  if (header) out.push(...header.split('\n').map((l) => (l ? `# ${l}` : '#')));
+  out.push('groups:');
+  for (const g of groups) {
+    out.push(`  - name: ${scalar(g.name)}`);
+    if (g.interval) out.push(`    interval: ${g.interval}`);
+    out.push('    rules:');
+    for (const r of g.rules) {
+      const i = '        ';
+      if ('record' in r) {
+        out.push(`      - record: ${scalar(r.record)}`);
+        out.push(...entry(i, 'expr', r.expr));
+        if (r.labels) out.push(...map(i, 'labels', r.labels));
+      } else {
+        out.push(`      - alert: ${scalar(r.alert)}`);
+        out.push(...entry(i, 'expr', r.expr));
+        if (r.for) out.push(`${i}for: ${r.for}`);
+        if (r.labels) out.push(...map(i, 'labels', r.labels));
+        if (r.annotations) out.push(...map(i, 'annotations', r.annotations));
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function map(indent: string, key: string, values: Record<string, string>): string[] {
+  return [`${indent}${key}:`, ...Object.entries(values).flatMap(([k, v]) => entry(`${indent}  `, k, v))];
+}
+
+const HEADER = [
+  'GENERATED by prometheus/rules.ts — do not edit by hand.',
+  'Regenerate: node dashboards/generate.ts (or node prometheus/rules.ts).',
+  'Metrics and rules are documented in docs/metrics.md.',
+].join('\n');
+
+/** The content of prometheus/rules.yml. */
+export function buildRulesYaml(): string {
+  return renderRulesYaml(RULE_GROUPS, HEADER);
+}
+
+export const RULES_YML_URL = new URL('./rules.yml', import.meta.url);
+
+/** Every expression of every rule, in file order, as `{ source, expr }`. */
+export function ruleExpressions(groups: RuleGroup[] = RULE_GROUPS): { source: string; expr: string }[] {
+  return groups.flatMap((g) =>
+    g.rules.map((r) => ({
+      source: `prometheus/rules.yml ${g.name} ${'record' in r ? `record ${r.record}` : `alert ${r.alert}`}`,
+      expr: r.expr,
+    })),
+  );
+}
+
+/**
+ * Reads the expressions back out of a rule file in the layout {@link renderRulesYaml}
+ * writes (`- record:`/`- alert:` items whose `expr:` is a plain or quoted scalar or a
+ * `|`/`|-` block literal). Enough for rules.yml; not a general YAML parser.
+ */
+export function parseRuleExpressions(yaml: string): { source: string; expr: string }[] {
+  const lines = yaml.split('\n');
+  const found: { source: string; expr: string }[] = [];
+  let group = '';
+  let rule = '';
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    let m = /^\s*- name:\s*(.+?)\s*$/.exec(line);
+    if (m) {
+      group = unquote(m[1]!);
+      continue;
+    }
+    m = /^\s*- (record|alert):\s*(.+?)\s*$/.exec(line);
+    if (m) {
+      rule = `${m[1]} ${unquote(m[2]!)}`;
+      continue;
+    }
+    m = /^(\s*)expr:\s*(.*?)\s*$/.exec(line);
+    if (!m || !rule) continue;
+    const indent = m[1]!.length;
+    const value = m[2]!;
+    let expr: string;
+    if (value === '|' || value === '|-') {
+      const body: string[] = [];
+      while (n + 1 < lines.length && (lines[n + 1]!.trim() === '' || indentOf(lines[n + 1]!) > indent)) {
+        body.push(lines[++n]!);
+      }
+      while (body.length && body[body.length - 1]!.trim() === '') body.pop();
+      const strip = Math.min(...body.filter((l) => l.trim()).map(indentOf));
+      expr = body.map((l) => l.slice(strip)).join('\n');
+    } else {
+      expr = unquote(value);
+    }
+    found.push({ source: `prometheus/rules.yml ${group} ${rule}`, expr });
+    rule = '';
+  }
+  return found;
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
+}
+
+function unquote(s: string): string {
+  if (s.startsWith('"')) return JSON.parse(s) as string;
+  if (s.startsWith("'")) return s.slice(1, -1).replaceAll("''", "'");
+  return s;
+}
+
+/** The expressions of the committed prometheus/rules.yml. */
+export function readRuleExpressions(): { source: string; expr: string }[] {
+  return parseRuleExpressions(readFileSync(RULES_YML_URL, 'utf8'));
+}
+
+/** Writes prometheus/rules.yml; returns its path. */
+export function writeRulesYaml(): string {
+  const path = fileURLToPath(RULES_YML_URL);
+  writeFileSync(path, buildRulesYaml());
+  return path;
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  console.log(`wrote ${writeRulesYaml()}`);
+}

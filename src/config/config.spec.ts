@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults and freezes the result', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      PORT: 8080,
+      FEED: 'simulator',
+      POLL_INTERVAL_MS: 15_000,
+      DEMAND_GRACE_MS: 30_000,
+      WEB_CONCURRENCY: 2,
+      STICKY: true,
+      TRANSPORTS: ['polling', 'websocket'],
+      METRICS_PORT: 9091,
+      METRICS_HOST: '127.0.0.1',
+      CORS_ORIGINS: [],
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(c.CONNECT_TIMEOUT_MS).toBeGreaterThan(3 * c.PING_INTERVAL_MS);
+  });
+
+  it('names every bad variable with its value and what is allowed', () => {
+    let error: unknown;
+    try {
+      parseConfig({ PORT: '99999', FEED: 'x', TRANSPORTS: 'polling,carrier-pigeon', STICKY: 'sure' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT="99999": must be ≤ 65535/);
+    expect(problems).toMatch(/FEED="x": must be simulator or gtfs-rt/);
+    expect(problems).toMatch(/TRANSPORTS.1=\(unset\)|TRANSPORTS/);
+    expect(problems).toMatch(/STICKY="sure": must be true or false/);
+  });
+
+  it('parses lists and booleans, and treats empty values as unset', () => {
+    const c = parseConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', STICKY: '0', PORT: '' });
+    expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.STICKY).toBe(false);
+    expect(c.PORT).toBe(8080);
+  });
+});

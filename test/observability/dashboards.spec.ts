@@ -1,0 +1,203 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allQueries, buildDashboards, renderDashboard } from '../../dashboards/generate.js';
+import { DEFAULT_METRICS_USED } from '../../dashboards/src/workers.js';
+import { renderRulesYaml, RULE_GROUPS } from '../../prometheus/rules.js';
+import { METRIC_DEFINITIONS, WORKER_LABEL } from '../../src/metrics/metric-names.js';
+import { labelNamesIn, metricNamesIn } from './promql.js';
+import { invalidPromQL, ROOT } from './promtool.js';
+
+type Obj = Record<string, unknown>;
+const DS_UID = 'transit-prometheus';
+const EXPECTED_UIDS = ['transit-overview', 'transit-workers'];
+
+const dashboards = buildDashboards() as Record<string, Obj>;
+const panelsOf = (d: Obj): Obj[] =>
+  (d['panels'] as Obj[]).flatMap((p) => [p, ...((p['panels'] as Obj[] | undefined) ?? [])]);
+const allPanels = (): { uid: string; panel: Obj }[] =>
+  Object.entries(dashboards).flatMap(([uid, d]) => panelsOf(d).map((panel) => ({ uid, panel })));
+
+/** Every `datasource` object anywhere in a JSON tree. */
+function datasources(node: unknown, found: Obj[] = []): Obj[] {
+  if (Array.isArray(node)) node.forEach((n) => datasources(n, found));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node as Obj)) {
+      if (k === 'datasource') found.push(v as Obj);
+      else datasources(v, found);
+    }
+  }
+  return found;
+}
+
+describe('dashboards', () => {
+  it('the committed dashboards/*.json are exactly what dashboards/generate.ts produces', () => {
+    const committed = readdirSync(join(ROOT, 'dashboards'))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(committed).toEqual(Object.keys(dashboards).map((n) => `${n}.json`).sort());
+    for (const [name, d] of Object.entries(dashboards)) {
+      expect(readFileSync(join(ROOT, 'dashboards', `${name}.json`), 'utf8'), `${name}.json is stale: run node dashboards/generate.ts`).toBe(
+        renderDashboard(d),
+      );
+    }
+  });
+
+  it('generates the same JSON every time (no timestamps, random ids)', () => {
+    expect(JSON.stringify(buildDashboards())).toBe(JSON.stringify(dashboards));
+  });
+
+  it('have stable uids equal to their file names', () => {
+    expect(Object.keys(dashboards).sort()).toEqual(EXPECTED_UIDS);
+    for (const [name, d] of Object.entries(dashboards)) {
+      expect(d['uid']).toBe(name);
+      expect(d['id']).toBeNull();
+      expect(String(d['uid'])).toMatch(/^[a-z0-9-]{1,40}$/);
+    }
+  });
+
+  it('use only the Prometheus datasource with uid transit-prometheus', () => {
+    for (const [name, d] of Object.entries(dashboards)) {
+      const refs = datasources(d);
+      expect(refs.length, name).toBeGreaterThan(0);
+      for (const ds of refs) expect(ds, name).toEqual({ type: 'prometheus', uid: DS_UID });
+    }
+    for (const { uid, panel } of allPanels()) {
+      if (panel['type'] === 'row') continue;
+      expect(panel['datasource'], `${uid} ${String(panel['title'])}`).toEqual({ type: 'prometheus', uid: DS_UID });
+      for (const t of panel['targets'] as Obj[]) expect(t['datasource']).toEqual({ type: 'prometheus', uid: DS_UID });
+    }
+  });
+
+  it('are Grafana 11 dashboards with unique panel ids, valid gridPos and no overlapping panels', () => {
+    for (const [name, d] of Object.entries(dashboards)) {
+      expect(d['schemaVersion'], name).toBeGreaterThanOrEqual(39);
+      const panels = panelsOf(d);
+      expect(new Set(panels.map((p) => p['id'])).size, name).toBe(panels.length);
+      const cells = new Set<string>();
+      for (const p of panels) {
+        const { x, y, w, h } = p['gridPos'] as { x: number; y: number; w: number; h: number };
+        expect(['timeseries', 'stat', 'row'], String(p['title'])).toContain(p['type']);
+        expect(x + w, String(p['title'])).toBeLessThanOrEqual(24);
+        expect(w > 0 && h > 0 && x >= 0 && y >= 0).toBe(true);
+        for (let i = x; i < x + w; i++)
+          for (let j = y; j < y + h; j++) {
+            const cell = `${i},${j}`;
+            expect(cells.has(cell), `${name}: ${String(p['title'])} overlaps at ${cell}`).toBe(false);
+            cells.add(cell);
+          }
+      }
+    }
+  });
+
+  it('overview has the required panels', () => {
+    const titles = panelsOf(dashboards['transit-overview']!).map((p) => p['title']);
+    for (const t of [
+      'Connections by transport',
+      'Polling 400 rate',
+      'Connection errors by code',
+      'Reconnects and lost sessions',
+      'Disconnect reasons',
+      'Upstream calls per day vs always-on baseline and budget',
+      'Poller active vs viewers',
+      'Snapshot age',
+      'Broadcast latency',
+      'Worker restarts by reason',
+    ]) {
+      expect(titles).toContain(t);
+    }
+  });
+
+  it('polling 400 panel draws a 5 % threshold line', () => {
+    const panel = panelsOf(dashboards['transit-overview']!).find(
+      (p) => p['title'] === 'Polling 400 rate' && p['type'] === 'timeseries',
+    )!;
+    const defaults = (panel['fieldConfig'] as Obj)['defaults'] as Obj;
+    expect(defaults['unit']).toBe('percentunit');
+    expect((defaults['custom'] as Obj)['thresholdsStyle']).toEqual({ mode: 'line' });
+    expect((defaults['thresholds'] as Obj)['steps']).toContainEqual({ color: 'red', value: 0.05 });
+  });
+
+  it('upstream calls panel compares against the always-on baseline and the budget', () => {
+    const panel = panelsOf(dashboards['transit-overview']!).find((p) => String(p['title']).startsWith('Upstream calls per day'))!;
+    const exprs = (panel['targets'] as Obj[]).map((t) => t['expr']);
+    expect(exprs).toContain('sum(rate(transit_upstream_requests_total[1h])) * 86400');
+    expect(exprs).toContain('86400 / max(transit_poll_interval_seconds) * max(transit_feeds)');
+    expect(exprs).toContain('max(transit_upstream_daily_budget)');
+  });
+
+  it('broadcast latency shows p50, p95 and p99 from the histogram', () => {
+    const panel = panelsOf(dashboards['transit-overview']!).find((p) => p['title'] === 'Broadcast latency')!;
+    const exprs = (panel['targets'] as Obj[]).map((t) => String(t['expr']));
+    for (const q of ['0.5', '0.95', '0.99'])
+      expect(exprs).toContain(`histogram_quantile(${q}, sum by (le) (rate(transit_broadcast_duration_seconds_bucket[5m])))`);
+  });
+
+  it('allQueries() lists every target and annotation expression', () => {
+    const queries = allQueries();
+    const targetCount = allPanels().reduce((n, { panel }) => n + ((panel['targets'] as Obj[] | undefined)?.length ?? 0), 0);
+    const annotationCount = Object.values(dashboards).reduce(
+      (n, d) => n + ((d['annotations'] as Obj)['list'] as Obj[]).filter((a) => 'expr' in a).length,
+      0,
+    );
+    expect(queries).toHaveLength(targetCount + annotationCount);
+    expect(new Set(queries.map((q) => q.source)).size).toBe(queries.length);
+    for (const q of queries) {
+      expect(q.expr.trim(), q.source).not.toBe('');
+      expect(q.expr, `${q.source}: Grafana variables cannot be evaluated by Prometheus`).not.toMatch(/\$/);
+    }
+  });
+
+  it('every panel query is valid PromQL (promtool check rules on a temporary rules file)', () => {
+    const bad = invalidPromQL(allQueries(), renderRulesYaml);
+    expect(bad, JSON.stringify(bad, null, 2)).toEqual([]);
+  });
+
+  it('every panel query uses known metrics and their labels', () => {
+    const defs = new Map(METRIC_DEFINITIONS.map((d) => [d.name, d]));
+    const records = RULE_GROUPS.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : [])));
+    const used = new Set<string>();
+    for (const q of allQueries()) {
+      const labels = new Set<string>();
+      for (const name of metricNamesIn(q.expr)) {
+        const base = name.replace(/_(bucket|sum|count)$/, '');
+        const def = defs.get(name) ?? (defs.get(base)?.type === 'histogram' ? defs.get(base) : undefined);
+        if (def) {
+          used.add(def.name);
+          def.labelNames.forEach((l) => labels.add(l));
+          if (name.endsWith('_bucket')) labels.add('le');
+        } else if ((DEFAULT_METRICS_USED as readonly string[]).includes(name) || (DEFAULT_METRICS_USED as readonly string[]).includes(base)) {
+          labels.add(WORKER_LABEL);
+        } else {
+          expect(records, `${q.source}: unknown metric ${name}`).toContain(name);
+        }
+      }
+      for (const l of labelNamesIn(q.expr)) expect([...labels], `${q.source}: label ${l}`).toContain(l);
+    }
+    // Every metric of the service is on a dashboard.
+    expect([...used].sort()).toEqual(METRIC_DEFINITIONS.map((d) => d.name).sort());
+  });
+
+  it('Grafana provisioning matches: datasource uid and url, dashboards path', () => {
+    const ds = readFileSync(join(ROOT, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    expect(ds).toMatch(/^\s+uid: transit-prometheus$/m);
+    expect(ds).toMatch(/^\s+type: prometheus$/m);
+    expect(ds).toMatch(/^\s+url: http:\/\/prometheus:9090$/m);
+    const provider = readFileSync(join(ROOT, 'grafana/provisioning/dashboards/dashboards.yml'), 'utf8');
+    expect(provider).toMatch(/^\s+type: file$/m);
+    expect(provider).toMatch(/^\s+path: \/var\/lib\/grafana\/dashboards$/m);
+  });
+});
+
+describe('dashboards/generate.ts under Node type stripping', () => {
+  it('runs as a script (erasable TypeScript only) and finds the committed files up to date', () => {
+    const r = spawnSync(process.execPath, ['--experimental-strip-types', 'dashboards/generate.ts', '--check'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, `${process.execPath} ${process.version}\n${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('up to date');
+  });
+});

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  buildRulesYaml,
+  parseRuleExpressions,
+  renderRulesYaml,
+  ruleExpressions,
+  RULE_GROUPS,
+  type AlertingRule,
+  type RuleGroup,
+} from '../../prometheus/rules.js';
+import { ruleQueries } from '../../dashboards/generate.js';
+import { METRIC_DEFINITIONS } from '../../src/metrics/metric-names.js';
+import { labelNamesIn, metricNamesIn } from './promql.js';
+import { promtool, promtoolAsync, ROOT, withTempDirAsync, writeFiles } from './promtool.js';
+
+const RULES = join(ROOT, 'prometheus/rules.yml');
+const RULES_TEST = join(ROOT, 'prometheus/rules.test.yml');
+
+const ALERTS = ['PollingSessionErrors', 'PollerActiveWithoutViewers', 'UpstreamOverBudget', 'SessionsLostSpike', 'SnapshotStale'];
+const RECORDS = [
+  'transit:upstream_calls_per_day',
+  'transit:polling_400_ratio:rate5m',
+  'transit:upstream_always_on_calls_per_day',
+];
+
+const alerts = (): AlertingRule[] => RULE_GROUPS.flatMap((g) => g.rules.filter((r): r is AlertingRule => 'alert' in r));
+
+/** RULE_GROUPS with one alert's expression replaced. */
+function withAlertExpr(alert: string, expr: string): RuleGroup[] {
+  return RULE_GROUPS.map((g) => ({
+    ...g,
+    rules: g.rules.map((r) => ('alert' in r && r.alert === alert ? { ...r, expr } : r)),
+  }));
+}
+
+/** Failed alert cases of a `promtool test rules` run: alert name, and whether it expected no alerts. */
+function failedAlertCases(output: string): { alert: string; expectedQuiet: boolean; gotNone: boolean }[] {
+  return output
+    .split(/\n\s+name: /)
+    .slice(1)
+    .flatMap((block) => {
+      const m = /alertname: (\w+), time: [^,]+,\s*exp:(\[\]|\[)/.exec(block);
+      if (!m) return [];
+      return [{ alert: m[1]!, expectedQuiet: m[2] === '[]', gotNone: /got:\[\]/.test(block) }];
+    });
+}
+
+/** Runs rules.test.yml against a rules file rendered from `groups`. */
+function runRuleTests(groups: RuleGroup[]): Promise<{ status: number; output: string }> {
+  return withTempDirAsync((dir) => {
+    writeFiles(dir, { 'rules.yml': renderRulesYaml(groups), 'rules.test.yml': readFileSync(RULES_TEST, 'utf8') });
+    return promtoolAsync('test', 'rules', join(dir, 'rules.test.yml'));
+  });
+}
+
+describe('prometheus/rules.yml', () => {
+  it('passes promtool check rules', () => {
+    const r = promtool('check', 'rules', RULES);
+    expect(r.output, r.output).toContain(`SUCCESS: ${RECORDS.length + ALERTS.length} rules found`);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('passes its unit tests (promtool test rules prometheus/rules.test.yml)', () => {
+    const r = promtool('test', 'rules', RULES_TEST);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('SUCCESS');
+  });
+
+  it('is exactly what prometheus/rules.ts generates', () => {
+    expect(readFileSync(RULES, 'utf8')).toBe(buildRulesYaml());
+  });
+
+  it('defines the recording rules and alerts by their exact names', () => {
+    const records = RULE_GROUPS.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : [])));
+    expect(records).toEqual(RECORDS);
+    expect(alerts().map((a) => a.alert)).toEqual(ALERTS);
+  });
+
+  it('gives every alert a severity, a summary, a description with what to do, and a for', () => {
+    for (const a of alerts()) {
+      expect(['critical', 'warning', 'info'], a.alert).toContain(a.labels?.['severity']);
+      expect(a.annotations?.['summary'], a.alert).toBeTruthy();
+      expect(a.annotations?.['description'], a.alert).toMatch(/What to do:/);
+      expect(a.for, a.alert).toMatch(/^\d+[smh]$/);
+    }
+  });
+
+  it('reads back the same expressions from rules.yml as rules.ts defines (ruleQueries)', () => {
+    expect(ruleQueries()).toEqual(ruleExpressions());
+    expect(parseRuleExpressions(buildRulesYaml())).toEqual(ruleExpressions());
+    expect(ruleQueries()).toHaveLength(RECORDS.length + ALERTS.length);
+  });
+
+  it('refers only to metrics of metric-names.ts, its own recording rules, and their labels', () => {
+    const defs = new Map(METRIC_DEFINITIONS.map((d) => [d.name, d]));
+    for (const q of ruleQueries()) {
+      const labels = new Set<string>();
+      for (const name of metricNamesIn(q.expr)) {
+        if (RECORDS.includes(name)) continue;
+        const def = defs.get(name);
+        expect(def, `${q.source}: unknown metric ${name}`).toBeDefined();
+        def!.labelNames.forEach((l) => labels.add(l));
+      }
+      for (const l of labelNamesIn(q.expr)) expect([...labels], `${q.source}: label ${l}`).toContain(l);
+    }
+  });
+
+  // Mutation checks: promtool runs take seconds each, so these run concurrently.
+  describe.concurrent.each(ALERTS)('the unit tests of %s', (alert) => {
+    it('include a case where it must fire (an alert that never fires fails them)', async () => {
+      const r = await runRuleTests(withAlertExpr(alert, 'vector(1) < 0'));
+      expect(r.status, r.output).not.toBe(0);
+      const failed = failedAlertCases(r.output).filter((c) => c.alert === alert);
+      expect(failed.some((c) => !c.expectedQuiet && c.gotNone), r.output).toBe(true);
+    });
+
+    it('include a case where it must stay quiet (an alert that always fires fails them)', async () => {
+      const r = await runRuleTests(withAlertExpr(alert, 'vector(1)'));
+      expect(r.status, r.output).not.toBe(0);
+      const failed = failedAlertCases(r.output).filter((c) => c.alert === alert);
+      expect(failed.some((c) => c.expectedQuiet), r.output).toBe(true);
+    });
+  });
+
+  it('prometheus/prometheus.yml is a valid config that scrapes app:9091 and loads rules.yml', () => {
+    const r = promtool('check', 'config', join(ROOT, 'prometheus/prometheus.yml'));
+    expect(r.status, r.output).toBe(0);
+    const config = readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
+    expect(config).toMatch(/-\s+app:9091/);
+    expect(config).toMatch(/rule_files:\s*\n\s+-\s+rules\.yml/);
+  });
+});
+
+describe('promtool helper', () => {
+  it('fails (does not skip) with the Debian package name when promtool is missing', () => {
+    const saved = process.env['PROMTOOL'];
+    process.env['PROMTOOL'] = '/nonexistent/promtool';
+    try {
+      expect(() => promtool('--version')).toThrow(/Debian package `prometheus`/);
+    } finally {
+      if (saved === undefined) delete process.env['PROMTOOL'];
+      else process.env['PROMTOOL'] = saved;
+    }
+  });
+});

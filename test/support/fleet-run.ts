@@ -1,0 +1,68 @@
+import { connectClient, sleep, waitFor, type TrackedClient } from './clients.js';
+import { startCountingProxy, statusCount, type CountingProxy } from './counting-proxy.js';
+import type { Topology } from './topology.js';
+
+/** Many polling clients split over two counting proxies: a pooled one and a per-request one. */
+export interface Fleet {
+  clients: TrackedClient[];
+  pooled: CountingProxy;
+  fresh: CountingProxy;
+  /** Polls counted by both proxies. */
+  polls: () => number;
+  /** 400 answers counted by both proxies. */
+  bad: () => number;
+  badBodies: () => string[];
+  close: () => Promise<void>;
+}
+
+/**
+ * Connects `n` polling-only clients to `app`: even ones through a proxy that pools
+ * keep-alive connections (like Fly's edge), odd ones through a proxy that opens one
+ * connection per request (like browsers behind no proxy, routed by the primary each time).
+ */
+export async function startFleet(app: Topology, n: number, opts: { reconnection?: boolean; settle?: boolean } = {}): Promise<Fleet> {
+  const pooled = await startCountingProxy(app.port, { keepAlive: true, pool: 6 });
+  const fresh = await startCountingProxy(app.port, { keepAlive: false, pool: 1000 });
+  const clients: TrackedClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = connectClient(i % 2 === 0 ? pooled.url : fresh.url);
+    if (opts.reconnection === false) c.socket.io.reconnection(false);
+    clients.push(c);
+  }
+  const fleet: Fleet = {
+    clients,
+    pooled,
+    fresh,
+    polls: () => pooled.counts.total + fresh.counts.total,
+    bad: () => statusCount(pooled.counts, 400) + statusCount(fresh.counts, 400),
+    badBodies: () => [...pooled.counts.badBodies, ...fresh.counts.badBodies],
+    close: async () => {
+      for (const c of clients) c.close();
+      await sleep(50);
+      await Promise.all([pooled.close(), fresh.close()]);
+    },
+  };
+  if (opts.settle === false) return fleet;
+  try {
+    await waitFor(() => clients.every((c) => c.snapshots >= 1), 20_000, `all ${n} clients have a snapshot`);
+  } catch (error) {
+    await fleet.close();
+    throw error;
+  }
+  return fleet;
+}
+
+/** Share of polls that got 400, in percent with two decimals. */
+export function percent(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((10_000 * part) / whole) / 100;
+}
+
+/** How many clients each worker holds now. */
+export function spread(clients: TrackedClient[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of clients) {
+    const w = String(c.worker());
+    out[w] = (out[w] ?? 0) + 1;
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { sleep, waitFor } from './support/clients.js';
+import { recordFigure } from './support/figures.js';
+import { percent, spread, startFleet, type Fleet } from './support/fleet-run.js';
+import { runExpectingExit, startTopology, type Topology } from './support/topology.js';
+
+/** Fast heartbeat and frequent data, so a short run makes thousands of polls. */
+const BUSY = { POLL_INTERVAL_MS: '200', PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '5000', DEMAND_GRACE_MS: '500' };
+
+let app: Topology | undefined;
+let fleet: Fleet | undefined;
+
+afterEach(async () => {
+  await fleet?.close();
+  await app?.stop();
+  fleet = undefined;
+  app = undefined;
+});
+
+describe('topology: the seed failure, reproduced on purpose', () => {
+  it('refuses the unsafe combination and names the problem and the fix', async () => {
+    const { code, stderr } = await runExpectingExit({ WEB_CONCURRENCY: '2', STICKY: 'false' });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/400 Session ID unknown/);
+    expect(stderr).toMatch(/STICKY=true/);
+    expect(stderr).toMatch(/ALLOW_UNSAFE_TOPOLOGY=true/);
+  });
+
+  it('with STICKY=false ALLOW_UNSAFE_TOPOLOGY=true a large share of polls get 400 Session ID unknown', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
+    const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { details: { topology: { sticky: boolean } } };
+    expect(ready.details.topology.sticky).toBe(false);
+    // Under the bug clients may never settle; measure what happens anyway.
+    fleet = await startFleet(app, 20, { settle: false });
+    await sleep(6000);
+    const polls = fleet.polls();
+    const bad = fleet.bad();
+    recordFigure('topology: unsafe (STICKY=false, 2 workers)', { polls, bad400: bad, pct400: percent(bad, polls) });
+    expect(percent(bad, polls)).toBeGreaterThan(5);
+    expect(fleet.badBodies().some((b) => b.includes('Session ID unknown'))).toBe(true);
+  });
+});
+
+describe('topology: sticky by default, 0 × 400', () => {
+  it('serves thousands of polls with no 400, and clients on both workers get the same broadcasts', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
+    const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { details: { topology: Record<string, unknown> } };
+    expect(ready.details.topology).toMatchObject({ workers: 2, sticky: true, adapter: 'cluster', transports: ['polling', 'websocket'] });
+    fleet = await startFleet(app, 40);
+    const workers = spread(fleet.clients);
+    expect(Object.keys(workers).sort()).toEqual(['1', '2']);
+    await waitFor(() => fleet!.polls() >= 3000, 60_000, '3000 polls');
+    const polls = fleet.polls();
+    const bad = fleet.bad();
+    // Same broadcasts everywhere: once quiet, every client holds the same version and map.
+    const target = Math.max(...fleet.clients.map((c) => c.version));
+    await waitFor(() => fleet!.clients.every((c) => c.version >= target), 5000, 'all clients at the newest version');
+    const [a, b] = [fleet.clients.find((c) => c.worker() === 1)!, fleet.clients.find((c) => c.worker() === 2)!];
+    const v = Math.min(a.version, b.version);
+    const deltaCounts = fleet.clients.map((c) => c.deltas);
+    recordFigure('topology: sticky default (2 workers, 40 clients)', {
+      polls,
+      bad400: bad,
+      workers,
+      deltasPerClientMin: Math.min(...deltaCounts),
+      deltasPerClientMax: Math.max(...deltaCounts),
+      pooledUpstreamConnections: fleet.pooled.upstreamConnections(),
+    });
+    expect(bad).toBe(0);
+    expect(fleet.clients.every((c) => c.errors.length === 0)).toBe(true);
+    if (a.version === v && b.version === v) expect([...a.vehicles.entries()].sort()).toEqual([...b.vehicles.entries()].sort());
+  });
+
+  it('recycles workers by MAX_REQUESTS with no 400, and every client ends connected', async () => {
+    // One poll a second: ~2 requests a second per client, so each worker serves its 200–250
+    // requests in a few seconds and is recycled several times during the run.
+    app = await startTopology({ ...BUSY, POLL_INTERVAL_MS: '1000', WEB_CONCURRENCY: '2', MAX_REQUESTS: '200', MAX_REQUESTS_JITTER: '50' });
+    fleet = await startFleet(app, 30);
+    await sleep(20_000);
+    await waitFor(() => fleet!.clients.every((c) => c.socket.connected), 10_000, 'every client connected');
+    const recycles = app.logs.filter((l) => l.event === 'worker_recycle').length;
+    const polls = fleet.polls();
+    const bad = fleet.bad();
+    const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+    const lost = Number(/transit_sessions_lost_total\{cause="worker_recycled"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
+    const reconnects = fleet.clients.reduce((n, c) => n + c.connects - 1, 0);
+    recordFigure('topology: MAX_REQUESTS=200 jitter 50 (30 clients)', { recycles, polls, bad400: bad, reconnects, sessionsLostRecycled: lost });
+    expect(recycles).toBeGreaterThanOrEqual(2);
+    expect(bad).toBe(0);
+    expect(lost).toBeGreaterThan(0);
+    expect(fleet.clients.every((c) => c.vehicles.size > 0)).toBe(true);
+  });
+
+  it('SIGKILL of a worker mid-run: 0 × 400, its clients reconnect within 3 s with a fresh snapshot', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
+    fleet = await startFleet(app, 30);
+    await sleep(2000);
+    const victims = fleet.clients.filter((c) => c.worker() === 1);
+    expect(victims.length).toBeGreaterThan(5);
+    const snapshotsBefore = victims.map((c) => c.snapshots);
+    const killedAt = Date.now();
+    process.kill(app.workerPid(1)!, 'SIGKILL');
+    await waitFor(() => victims.every((c) => c.connectedAt.at(-1)! > killedAt), 10_000, 'victims reconnected');
+    const reconnectMs = victims.map((c) => c.connectedAt.at(-1)! - killedAt).sort((x, y) => x - y);
+    await waitFor(() => victims.every((c, i) => c.snapshots > snapshotsBefore[i]!), 3000, 'fresh snapshots');
+    await sleep(2000);
+    const polls = fleet.polls();
+    const bad = fleet.bad();
+    const restarted = await waitFor(() => app!.readyWorkers().length >= 3, 20_000, 'replacement worker ready').then(() => true);
+    recordFigure('topology: SIGKILL worker 1 (30 clients)', {
+      victims: victims.length,
+      reconnectMsMax: reconnectMs.at(-1),
+      reconnectMsMedian: reconnectMs[Math.floor(reconnectMs.length / 2)],
+      polls,
+      bad400: bad,
+    });
+    expect(bad).toBe(0);
+    expect(reconnectMs.at(-1)!).toBeLessThanOrEqual(3000);
+    expect(restarted).toBe(true);
+    expect(fleet.clients.every((c) => c.socket.connected)).toBe(true);
+  });
+
+  it('answers a forged or unknown session id with the protocol 400, and a dead worker’s session with a close', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
+    const forged = await fetch(`${app.base}/socket.io/?EIO=4&transport=polling&sid=not-ours-AAAAAAAAAAAA`);
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toEqual({ code: 1, message: 'Session ID unknown' });
+    const ownerLive = await fetch(`${app.base}/socket.io/?EIO=4&transport=polling&sid=2.AAAAAAAAAAAAAAAAAAAA`);
+    expect(ownerLive.status).toBe(400);
+    process.kill(app.workerPid(1)!, 'SIGKILL');
+    await waitFor(() => app!.logs.some((l) => l.event === 'worker_exit'), 5000, 'worker exit');
+    await sleep(200);
+    const orphan = await fetch(`${app.base}/socket.io/?EIO=4&transport=polling&sid=1.AAAAAAAAAAAAAAAAAAAA`);
+    expect(orphan.status).toBe(200);
+    expect(await orphan.text()).toBe('1');
+  });
+});
+
+describe('topology: one poller per instance, demand summed over workers', () => {
+  it('WEB_CONCURRENCY=4: one upstream call per interval, stops after the last viewer, and after a dead worker’s viewers', async () => {
+    const { startFakeGtfsUpstream } = await import('./support/fake-gtfs-upstream.js');
+    const { connectClient } = await import('./support/clients.js');
+    const upstream = await startFakeGtfsUpstream({
+      vehicles: [{ id: 'a', routeId: 'N', lat: 37.76, lon: -122.43, bearing: 90, updatedAt: 1 }],
+    });
+    const INTERVAL = 500;
+    const GRACE = 1000;
+    try {
+      app = await startTopology({
+        FEED: 'gtfs-rt',
+        FEED_URL: upstream.url,
+        WEB_CONCURRENCY: '4',
+        POLL_INTERVAL_MS: String(INTERVAL),
+        DEMAND_GRACE_MS: String(GRACE),
+      });
+      let viewers = -1;
+      const watch = setInterval(() => {
+        void fetch(`http://127.0.0.1:${app!.metricsPort}/metrics`)
+          .then((r) => r.text())
+          .then((t) => (viewers = Number(/^transit_demand_viewers (\d+)/m.exec(t)?.[1] ?? -1)))
+          .catch(() => undefined); // the topology stops at the end of the test
+      }, 50);
+      onTestFinished(() => clearInterval(watch));
+      fleet = await startFleet(app, 24);
+      const workers = spread(fleet.clients);
+      expect(Object.keys(workers).length).toBe(4);
+      const from = upstream.calls();
+      const windowMs = 10 * INTERVAL;
+      await sleep(windowMs);
+      const calls = upstream.calls() - from;
+      const ideal = windowMs / INTERVAL;
+      // Leave; polling must stop within grace + 1 interval of the service seeing them go.
+      const closedAt = Date.now();
+      await fleet.close();
+      fleet = undefined;
+      await waitFor(() => viewers === 0, 5000, 'demand back to 0');
+      const leftAt = Date.now();
+      await sleep(GRACE + 3 * INTERVAL);
+      const lastAfterLeave = upstream.callTimes().at(-1)! - leftAt;
+      // Only viewers on one worker, which then dies: its demand must vanish with it.
+      const lone = connectClient(app.base);
+      lone.socket.io.reconnection(false);
+      const before = upstream.calls();
+      await waitFor(() => lone.snapshots >= 1 && upstream.calls() >= before + 2, 5000, 'lone viewer keeps polling alive');
+      const holder = lone.worker()!;
+      process.kill(app.workerPid(holder)!, 'SIGKILL');
+      const killedAt = Date.now();
+      await sleep(GRACE + 3 * INTERVAL);
+      const lastAfterKill = upstream.callTimes().at(-1)! - killedAt;
+      const settled = upstream.calls();
+      await sleep(3 * INTERVAL);
+      lone.close();
+      recordFigure('topology: 4 workers, one poller', {
+        clientsPerWorker: workers,
+        calls,
+        ideal,
+        ratioToIdeal: Math.round((calls / ideal) * 100) / 100,
+        leaveSeenAfterMs: leftAt - closedAt,
+        lastCallAfterLeaveMs: lastAfterLeave,
+        lastCallAfterKillMs: lastAfterKill,
+        budgetMs: GRACE + INTERVAL,
+      });
+      expect(calls).toBeGreaterThanOrEqual(ideal - 1);
+      expect(calls).toBeLessThanOrEqual(ideal + 1);
+      expect(lastAfterLeave).toBeLessThanOrEqual(GRACE + INTERVAL + 150);
+      expect(lastAfterKill).toBeGreaterThan(0); // it was polling for the lone viewer…
+      expect(lastAfterKill).toBeLessThanOrEqual(GRACE + INTERVAL + 150); // …and stopped
+      expect(upstream.calls()).toBe(settled);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
