@@ -17,6 +17,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // Before Nest and the feeds load, so every span of this process is exported.
+    const { startTracing } = await import('./telemetry/tracing.js');
+    const tracing = startTracing({
+      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: config.OTEL_SERVICE_NAME,
+      role: cluster.isPrimary ? 'primary' : 'worker',
+    });
+    process.once('beforeExit', () => void tracing.shutdown());
+  }
   if (cluster.isPrimary) {
     const { runPrimary } = await import('./primary/primary.js');
     await runPrimary(config);

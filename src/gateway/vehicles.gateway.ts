@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
 import {
   ConnectedSocket,
   MessageBody,
@@ -16,6 +17,8 @@ import { ViewerReporter } from '../worker/viewer-reporter.js';
 import { Broadcaster } from './broadcaster.js';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './events.js';
 import { isReconnect, parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
+
+const tracer = trace.getTracer('transit-tracker');
 
 type TransitServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type TransitSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -43,8 +46,12 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   handleConnection(socket: TransitSocket): void {
+    const reconnect = isReconnect(socket.handshake.auth);
+    tracer
+      .startSpan('socket.io connect', { attributes: { 'transit.transport': socket.conn.transport.name, 'transit.reconnect': reconnect } })
+      .end();
     this.metrics.connects.inc();
-    if (isReconnect(socket.handshake.auth)) this.metrics.reconnects.inc();
+    if (reconnect) this.metrics.reconnects.inc();
     socket.data.routes = null;
     socket.data.version = 0;
     socket.once('disconnect', (reason) => {
@@ -58,6 +65,8 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   @SubscribeMessage('subscribe')
   subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody() payload: unknown): SubscribeAck {
     const parsed = parseSubscribe(payload);
+    const span = tracer.startSpan('socket.io subscribe', { attributes: { 'transit.ok': !('error' in parsed) } });
+    span.end();
     if ('error' in parsed) return { status: 'error', message: parsed.error };
     socket.data.routes = parsed.routes;
     this.sendSnapshot(socket);

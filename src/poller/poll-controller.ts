@@ -122,11 +122,19 @@ export class PollController {
     const abort = new AbortController();
     this.inFlight = abort;
     this.status.calls += 1;
+    // Failures are recorded inside the (traced) call, so their log line carries the trace id.
+    const run = async () => {
+      try {
+        return await this.fetchAndStore(abort.signal, started);
+      } catch (error) {
+        this.recordFailure(error as Error, started);
+        throw error;
+      }
+    };
     try {
-      const run = () => this.fetchAndStore(abort.signal, started);
       await (this.opts.trace ? this.opts.trace(run) : run());
-    } catch (error) {
-      this.recordFailure(error as Error, started);
+    } catch {
+      // recorded above
     } finally {
       this.inFlight = undefined;
       this.publishStatus();

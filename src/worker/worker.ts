@@ -21,6 +21,7 @@ import { SnapshotCache } from './snapshot-cache.js';
 import { ViewerReporter } from './viewer-reporter.js';
 import { WorkerDirectory } from './worker-directory.js';
 import { configureHttp } from '../http/configure-http.js';
+import { traceHttpServer } from '../telemetry/http-spans.js';
 
 /**
  * One worker process: a NestJS app (gateway + HTTP) that is handed connections by the
@@ -67,6 +68,7 @@ export async function runWorker(config: Config): Promise<void> {
     isDraining: () => draining,
   });
   countRequestsForRecycling(http, config, link);
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceHttpServer(http, { 'transit.worker': workerId });
 
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));

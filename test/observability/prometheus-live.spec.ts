@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { allQueries, ruleQueries, type SourcedQuery } from '../../dashboards/generate.js';
+import { sleep, waitFor } from '../support/clients.js';
+import { recordFigure } from '../support/figures.js';
+import { startFleet, type Fleet } from '../support/fleet-run.js';
+import { startTopology, type Topology } from '../support/topology.js';
+import { parseMetricsText, scrape, sumOf, type TextSample } from './metrics-text.js';
+import { samples, startPrometheus, type PrometheusServer, type QueryAnswer } from './prometheus-server.js';
+
+/** Frequent data and heartbeats, so a short run fills every panel. */
+const LIVE = { POLL_INTERVAL_MS: '500', PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '5000' };
+
+let app: Topology | undefined;
+let fleet: Fleet | undefined;
+let prom: PrometheusServer | undefined;
+
+afterEach(async () => {
+  await fleet?.close();
+  await prom?.stop();
+  await app?.stop();
+  fleet = undefined;
+  prom = undefined;
+  app = undefined;
+});
+
+/** Polls `probe` every `everyMs` until it returns a value, or throws its last reason after `timeoutMs`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${last ? ` (last: ${String(last)})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** A panel target of a dashboard, by panel title and refId; fails loudly when it was renamed. */
+function panelQuery(title: string, refId = 'A'): SourcedQuery {
+  const q = allQueries().find((x) => x.source.includes(`"${title}" ${refId}`));
+  if (!q) throw new Error(`no dashboard panel "${title}" with target ${refId}: ${allQueries().map((x) => x.source).join('; ')}`);
+  return q;
+}
+
+const values = (a: QueryAnswer): number[] => samples(a).map((s) => Number(s.value[1]));
+
+describe('Prometheus live: every dashboard query and rule against a real scrape', () => {
+  it('with 20 polling clients, all queries and rules succeed and the headline panels have data', async () => {
+    app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '2' }, 90_000);
+    prom = await startPrometheus({ target: `127.0.0.1:${app.metricsPort}` });
+    fleet = await startFleet(app, 20);
+    const startedAt = Date.now();
+    await sleep(20_000);
+
+    // The target is scraped, and there are enough samples for rate() over every window.
+    const target = await eventually(
+      async () => (await prom!.targets()).find((t) => t.health === 'up'),
+      30_000,
+      `the topology's metrics port is scraped (up): ${prom.output()}`,
+    );
+    const scrapes = await eventually(
+      async () => {
+        const n = Math.max(...values(await prom!.query('count_over_time(up[5m])')));
+        return n >= 10 ? n : undefined;
+      },
+      30_000,
+      'at least 10 scrapes in Prometheus',
+    );
+
+    const headline = {
+      connectionsByTransport: panelQuery('Connections by transport'),
+      pollingRate: panelQuery('Polling responses by status'),
+      polling400Ratio: panelQuery('Polling 400 rate'),
+      upstreamCallsPerDay: panelQuery('Upstream calls per day vs always-on baseline and budget', 'A'),
+      pollerActive: panelQuery('Poller active vs viewers', 'B'),
+      demandViewers: panelQuery('Poller active vs viewers', 'A'),
+      snapshotAge: panelQuery('Snapshot age', 'A'),
+    };
+    const headlineAnswers = await eventually(
+      async () => {
+        const out: Record<string, QueryAnswer> = {};
+        for (const [k, q] of Object.entries(headline)) {
+          out[k] = await prom!.query(q.expr);
+          if (samples(out[k]).length === 0) return undefined;
+        }
+        return out;
+      },
+      30_000,
+      'every headline panel returns data',
+    );
+
+    // Rules: loaded from prometheus/rules.yml, each evaluated at least once, all healthy.
+    const groups = await eventually(
+      async () => {
+        const g = await prom!.rules();
+        const all = g.flatMap((x) => x.rules);
+        return all.length === ruleQueries().length && all.every((r) => r.health !== 'unknown') ? g : undefined;
+      },
+      30_000,
+      'every rule of rules.yml evaluated',
+    );
+    const rules = groups.flatMap((g) => g.rules);
+    expect(groups.every((g) => g.file.endsWith('prometheus/rules.yml'))).toBe(true);
+    expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual([]);
+    expect(rules.map((r) => r.name).sort()).toEqual(
+      ruleQueries()
+        .map((q) => /(?:record|alert) (\S+)$/.exec(q.source)![1]!)
+        .sort(),
+    );
+
+    // Every expression of every panel and every rule, as an instant query.
+    const failures: string[] = [];
+    const empty: string[] = [];
+    for (const q of [...allQueries(), ...ruleQueries()]) {
+      const a = await prom.query(q.expr);
+      if (a.status !== 'success') failures.push(`${q.source}: ${a.errorType}: ${a.error}`);
+      else if (samples(a).length === 0) empty.push(q.source);
+    }
+    expect(failures).toEqual([]);
+
+    const h = Object.fromEntries(Object.entries(headlineAnswers).map(([k, a]) => [k, values(a)]));
+    const byTransport = Object.fromEntries(samples(headlineAnswers.connectionsByTransport!).map((s) => [s.metric.transport, Number(s.value[1])]));
+    expect(Object.keys(byTransport).sort()).toEqual(['polling', 'websocket']);
+    expect(byTransport.polling).toBe(20);
+    expect(h.pollingRate!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(h.polling400Ratio).toEqual([0]); // sticky: no 400, and a number (0 / rate), not NaN
+    expect(h.upstreamCallsPerDay![0]).toBeGreaterThan(0);
+    expect(h.pollerActive).toEqual([1]);
+    expect(h.demandViewers![0]).toBe(20);
+    expect(Number.isFinite(h.snapshotAge![0])).toBe(true);
+    expect(h.snapshotAge![0]).toBeGreaterThanOrEqual(0);
+    // The recording rules are written back into the TSDB.
+    expect(values(await prom.query('transit:polling_400_ratio:rate5m'))).toEqual([0]);
+    expect(values(await prom.query('transit:upstream_calls_per_day'))[0]).toBeGreaterThan(0);
+
+    recordFigure('prometheus live: 2 workers, 20 polling clients', {
+      runSeconds: Math.round((Date.now() - startedAt) / 1000),
+      scrapesInWindow: scrapes,
+      targetLastError: target.lastError,
+      queries: allQueries().length,
+      rules: ruleQueries().length,
+      emptyResults: empty,
+      headline: h,
+    });
+  }, 240_000);
+});
+
+describe('double entry: what the clients count equals what the service counts', () => {
+  it('STICKY=false, 2 workers: 400s seen by the proxies = transit_polling_requests_total{status="400"}; reconnects = transit_socket_reconnects_total', async () => {
+    app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '2', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' }, 90_000);
+    fleet = await startFleet(app, 20, { settle: false });
+    await sleep(12_000);
+
+    // Stop the clients but keep the proxies: every request already in flight is still
+    // answered and counted on both sides. Then wait until nothing moves any more.
+    for (const c of fleet.clients) c.close();
+    let metrics: TextSample[] = [];
+    let stableSince = Date.now();
+    let last = '';
+    await eventually(
+      async () => {
+        metrics = await scrape(app!.metricsPort);
+        const now = JSON.stringify([
+          fleet!.polls(),
+          fleet!.bad(),
+          sumOf(metrics, 'transit_polling_requests_total'),
+          sumOf(metrics, 'transit_socket_reconnects_total'),
+          sumOf(metrics, 'transit_socket_connections'),
+        ]);
+        if (now !== last) {
+          last = now;
+          stableSince = Date.now();
+        }
+        // Past a whole ping interval + timeout with nothing counted, and nobody connected.
+        return Date.now() - stableSince >= 3000 && sumOf(metrics, 'transit_socket_connections') === 0 ? true : undefined;
+      },
+      60_000,
+      'counts settle after the clients stopped',
+      250,
+    );
+
+    const proxy400 = fleet.bad();
+    const metric400 = sumOf(metrics, 'transit_polling_requests_total', { status: '400' });
+    const proxyPolls = fleet.polls();
+    const metricPolls = sumOf(metrics, 'transit_polling_requests_total');
+    const clientReconnects = fleet.clients.reduce((n, c) => n + Math.max(0, c.connects - 1), 0);
+    const clientConnects = fleet.clients.reduce((n, c) => n + c.connects, 0);
+    const metricReconnects = sumOf(metrics, 'transit_socket_reconnects_total');
+    const metricConnects = sumOf(metrics, 'transit_socket_connects_total');
+    const byStatus = (c: Fleet['pooled']['counts']) => Object.fromEntries(c.byStatus);
+    recordFigure('double entry: STICKY=false, 2 workers, 20 polling clients', {
+      proxy400,
+      metric400,
+      proxyPolls,
+      metricPolls,
+      clientReconnects,
+      metricReconnects,
+      clientConnects,
+      metricConnects,
+      pooledByStatus: byStatus(fleet.pooled.counts),
+      freshByStatus: byStatus(fleet.fresh.counts),
+      metricByStatus: Object.fromEntries(
+        metrics.filter((s) => s.name === 'transit_polling_requests_total').map((s) => [`${s.labels.method} ${s.labels.status}`, s.value]),
+      ),
+    });
+    expect(proxy400).toBeGreaterThan(0); // the unsafe topology does produce 400s
+    expect(metric400).toBe(proxy400);
+    expect(metricPolls).toBe(proxyPolls);
+    expect(clientReconnects).toBeGreaterThan(0);
+    expect(metricReconnects).toBe(clientReconnects);
+  }, 240_000);
+});
+
+describe('/metrics with 8 workers', () => {
+  it('every scrape succeeds and carries each worker’s default metrics (timings recorded as figures)', async () => {
+    app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '8' }, 150_000);
+    await waitFor(() => app!.readyWorkers().length >= 8, 120_000, 'all 8 workers ready');
+    const want = ['1', '2', '3', '4', '5', '6', '7', '8'];
+    const workersIn = (m: TextSample[]) =>
+      [...new Set(m.filter((s) => s.name === 'process_cpu_user_seconds_total').map((s) => s.labels.worker!))].filter((w) => w !== 'primary').sort();
+    // Warm-up: the first scrape after startup may still miss a worker that just became ready.
+    await eventually(async () => (JSON.stringify(workersIn(await scrape(app!.metricsPort))) === JSON.stringify(want) ? true : undefined), 30_000, 'all 8 workers in /metrics');
+
+    const durations: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`, { signal: AbortSignal.timeout(15_000) });
+      const text = await r.text();
+      durations.push(performance.now() - t0);
+      expect(r.status).toBe(200);
+      const m = parseMetricsText(text);
+      expect(workersIn(m)).toEqual(want);
+      expect(m.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.worker === 'primary')).toBe(true);
+      bytes = text.length;
+    }
+    const sorted = [...durations].sort((a, b) => a - b);
+    const ms = (x: number) => Math.round(x * 10) / 10;
+    recordFigure('/metrics scrape time, 8 workers (20 scrapes)', {
+      medianMs: ms((sorted[9]! + sorted[10]!) / 2),
+      p95Ms: ms(sorted[Math.ceil(0.95 * sorted.length) - 1]!),
+      maxMs: ms(sorted.at(-1)!),
+      minMs: ms(sorted[0]!),
+      bytes,
+    });
+  }, 300_000);
+});
