@@ -208,3 +208,37 @@ describe('core: configuration', () => {
     expect(stderr).toMatch(/FEED_URL=\(unset\): is required when FEED=gtfs-rt/);
   });
 });
+
+describe('core: a scripted 60 s session (idle 20 s, one viewer 20 s, idle 20 s)', () => {
+  it('calls upstream only while the viewer watches (plus grace), far below always-on', async () => {
+    const INTERVAL_MS = 1000;
+    const GRACE_MS = 2000;
+    const upstream = await startFakeGtfsUpstream({ vehicles: fleet(0) });
+    let t = 0;
+    const mover = setInterval(() => upstream.setVehicles(fleet(++t)), 100);
+    const app = await startTopology({ FEED: 'gtfs-rt', FEED_URL: upstream.url, POLL_INTERVAL_MS: String(INTERVAL_MS), DEMAND_GRACE_MS: String(GRACE_MS) });
+    try {
+      await sleep(20_000);
+      const idleBefore = upstream.calls();
+      const viewer = connectClient(app.base);
+      await sleep(20_000);
+      viewer.close();
+      const watched = upstream.calls() - idleBefore;
+      await sleep(20_000);
+      const total = upstream.calls();
+      // Ideal: one call when the viewer arrives, one per interval while watching, and the
+      // polls that fall inside the grace period after it leaves.
+      const ideal = 1 + 20_000 / INTERVAL_MS + GRACE_MS / INTERVAL_MS;
+      const alwaysOn = 60_000 / INTERVAL_MS;
+      recordFigure('core: scripted 60 s session', { idleBefore, watched, total, ideal, alwaysOn, savedVsAlwaysOnPct: Math.round(100 * (1 - total / alwaysOn)) });
+      expect(idleBefore).toBe(0);
+      expect(total).toBeGreaterThanOrEqual(ideal - 2);
+      expect(total).toBeLessThanOrEqual(ideal + 1);
+      expect(viewer.deltas).toBeGreaterThanOrEqual(15);
+    } finally {
+      clearInterval(mover);
+      await app.stop();
+      await upstream.close();
+    }
+  }, 120_000);
+});

@@ -32,7 +32,10 @@ export async function drainSessions(opts: {
   for (const client of clients) closed.add(client.id, cause);
   metrics.sessionsLost.inc({ cause }, clients.length);
   logger.info({ sessions: clients.length, cause, event: 'worker_drain' }, `draining: closing ${clients.length} sessions so their clients reconnect to another worker`);
-  for (const client of clients) client.close();
+  for (const client of clients) {
+    logger.info({ sid: client.id, cause, event: 'session_lost' }, 'session closed by drain; its client reconnects to another worker');
+    client.close();
+  }
   await waitUntil(() => io.engine.clientsCount === 0, deadline);
   await sleep(Math.min(DRAIN_LINGER_MS, Math.max(0, deadline - Date.now())));
   // close() stops the loopback listener and ends idle keep-alive connections; busy ones

@@ -63,8 +63,10 @@ function route(req: IncomingMessage, res: ServerResponse, passOn: Listener, o: S
   if (port) {
     return forwardRequest(req, res, { port, fromWorker: o.me }, () => answerLostSession(req, res));
   }
-  if (o.directory.goneCause(owner)) {
-    o.logger.debug({ sid, owner, cause: o.directory.goneCause(owner) }, 'request for a session of a departed worker: sent close');
+  const cause = o.directory.goneCause(owner);
+  if (cause) {
+    // One line per lost session: its client polls (GET) once more, gets the close, reconnects.
+    if (req.method === 'GET') o.logger.info({ sid, owner, cause, event: 'session_lost' }, 'session of a departed worker: answered close so the client reconnects');
     return answerLostSession(req, res);
   }
   passOn(req, res);
