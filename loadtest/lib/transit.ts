@@ -6,30 +6,14 @@
  * POLL_INTERVAL_MS old), so it measures feed age, not fan-out latency.
  * Route filtering: after a `subscribe` ack with status 'ok', every vehicle in later snapshots and
  * deltas must belong to the subscribed routes; events before the ack are not judged (the connect
- * snapshot holds every route by design). Shapes mirror src/domain/vehicle.ts.
+ * snapshot holds every route by design).
+ * The shapes are the service's own (src/domain/vehicle.ts, types only: erased at run time).
  */
 import type { Inbound } from './engineio-types.ts';
 
-export interface Vehicle {
-  id: string;
-  routeId: string;
-  lat: number;
-  lon: number;
-  bearing: number | null;
-  updatedAt: number;
-}
-export interface Snapshot {
-  version: number;
-  generatedAt: number;
-  vehicles: Vehicle[];
-}
-export interface Delta {
-  fromVersion: number;
-  version: number;
-  generatedAt: number;
-  upserts: Vehicle[];
-  removals: string[];
-}
+import type { Delta, Snapshot, Vehicle } from '../../src/domain/vehicle.ts';
+
+export type { Delta, Snapshot, Vehicle };
 export type SubscribeAck = { status: 'ok'; routes: string[] } | { status: 'error'; message: string };
 
 export const SNAPSHOT_EVENT = 'vehicles:snapshot';

@@ -3,14 +3,9 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 
-export interface FixtureVehicle {
-  id: string;
-  routeId: string;
-  lat: number;
-  lon: number;
-  bearing: number | null;
-  updatedAt: number;
-}
+import type { Vehicle as FixtureVehicle } from '../../src/domain/vehicle.ts';
+
+export type { FixtureVehicle };
 
 export const VEHICLES: FixtureVehicle[] = [
   { id: 'v1', routeId: 'N', lat: 37.77, lon: -122.42, bearing: 90, updatedAt: 1_700_000_000_000 },
