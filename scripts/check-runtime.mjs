@@ -9,6 +9,7 @@ const NEED_NODE = 24;
 /** Debian package → a command it provides, for the tests that start real servers. */
 const PACKAGES = {
   prometheus: 'promtool',
+  'redis-server': 'redis-server',
   chromium: 'chromium',
   haproxy: 'haproxy',
 };

@@ -50,6 +50,13 @@ export const envSchema = z
     UPSTREAM_DAILY_BUDGET: int(1, 10_000_000).default(1440),
     /** Browser origins allowed for CORS and Socket.IO, comma-separated; `*` only if set so. @default "" (same origin only) */
     CORS_ORIGINS: list.default([]),
+    /** Redis shared by the instances of one deployment: one poller, demand summed over all. Unset = single instance. */
+    REDIS_URL: z.url({ error: 'must be a redis:// URL' }).optional(),
+    /** Key prefix in Redis, so deployments can share one. @default "transit" */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, { error: 'must be 1–64 characters of A–Z a–z 0–9 : _ -' }).default('transit'),
+    /** This instance's name in Redis. @default Fly's FLY_MACHINE_ID, else hostname-pid */
+    INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'must be 1–128 characters of A–Z a–z 0–9 . _ -' }).optional(),
+    FLY_MACHINE_ID: z.string().optional(),
     /** Worker processes (gunicorn's `--workers`). @default 2 */
     WEB_CONCURRENCY: int(1, 64).default(2),
     /** Recycle a worker after this many HTTP requests; 0 = never. @default 0 */

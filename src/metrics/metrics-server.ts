@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from 'pino';
+import { WORKER_LABEL } from './metric-names.js';
 
 type MetricJson = MetricObjectWithValues<MetricValue<string>>;
 
@@ -61,7 +62,7 @@ export class MetricsServer {
   async render(): Promise<{ text: string; contentType: string }> {
     const workers = await this.source.collectWorkers(WORKER_METRICS_TIMEOUT_MS);
     for (const [id, m] of workers) this.remember(id, m);
-    const all = [await this.source.primaryMetrics(), this.retired, ...workers.values()];
+    const all = [await this.source.primaryMetrics(), this.retired, ...workers.values()].map(keepPerProcessSeries);
     const registry = AggregatorRegistry.aggregate(all);
     return { text: await registry.metrics(), contentType: registry.contentType };
   }
@@ -79,4 +80,16 @@ export class MetricsServer {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics aggregation failed\n');
     }
   }
+}
+
+/**
+ * prom-client marks `process_start_time_seconds` with the `omit` aggregator, which drops it
+ * from an aggregate altogether (so "Uptime by worker" had no data). Every process labels
+ * its default metrics with its own `worker` value, so nothing is merged across processes:
+ * such a metric is kept as one series per process (`first` of each label set).
+ */
+function keepPerProcessSeries(metrics: MetricJson[]): MetricJson[] {
+  return metrics.map((m) =>
+    m.aggregator === 'omit' && m.values.length > 0 && m.values.every((v) => v.labels[WORKER_LABEL] !== undefined) ? { ...m, aggregator: 'first' } : m,
+  );
 }

@@ -116,3 +116,22 @@ describe('PollController', () => {
     expect([0, 1, 2, 3, 4, 10].map((n) => nextPollDelay(100, n))).toEqual([100, 200, 400, 800, 800, 800]);
   });
 });
+
+describe('PollController.setEnabled (another instance holds the poller lease)', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('stops at once when disabled, with no grace, and resumes on the deployment’s cadence', async () => {
+    const { feed, ctl, setDemand } = setup();
+    setDemand({ sockets: 1, fallback: false });
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(feed.calls).toBe(3);
+    ctl.setEnabled(false);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(feed.calls).toBe(3);
+    expect(ctl.feedStatus.polling).toBe(false);
+    ctl.setEnabled(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.calls).toBe(4); // the snapshot is stale by now: poll at once
+  });
+});

@@ -43,6 +43,7 @@ export class PollController {
   private wakeTimer: NodeJS.Timeout | undefined;
   private inFlight: AbortController | undefined;
   private stopped = false;
+  private enabled = true;
   private readonly now: () => number;
   private readonly status: FeedStatus;
 
@@ -66,7 +67,7 @@ export class PollController {
 
   /** Re-reads demand and opens or closes the gate; call whenever a viewer report changes. */
   demandChanged(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.enabled) return;
     const now = this.now();
     const demand = this.opts.demand();
     const step = stepGate(this.gate, hasDemand(demand), now, this.opts.graceMs);
@@ -76,6 +77,20 @@ export class PollController {
     if (step.opened) this.startPolling(now);
     if (step.closed) this.stopPolling();
     if (wasPolling !== isPolling(this.gate)) this.publishStatus();
+  }
+
+  /**
+   * Another instance holds the deployment's poller lease (false), or this one does (true).
+   * Disabling stops at once — no grace period, which would poll twice with the new leader.
+   */
+  setEnabled(enabled: boolean): void {
+    if (enabled === this.enabled) return;
+    this.enabled = enabled;
+    if (enabled) return this.demandChanged();
+    this.gate = { kind: 'idle' };
+    this.stopPolling();
+    clearTimeout(this.wakeTimer);
+    this.publishStatus();
   }
 
   /** Stops every timer and aborts a call in flight; the controller stays stopped. */
@@ -99,7 +114,8 @@ export class PollController {
   }
 
   private startPolling(now: number): void {
-    const last = this.status.lastSuccessAt;
+    // The snapshot may come from another instance's poll: keep the deployment's cadence.
+    const last = Math.max(this.status.lastSuccessAt ?? 0, this.opts.store.snapshot?.generatedAt ?? 0) || null;
     const due = last === null ? now : last + this.opts.intervalMs;
     this.schedulePoll(Math.max(0, due - now));
   }
@@ -117,7 +133,7 @@ export class PollController {
 
   private async poll(): Promise<void> {
     this.pollTimer = undefined;
-    if (this.inFlight || this.stopped || !isPolling(this.gate)) return;
+    if (this.inFlight || this.stopped || !this.enabled || !isPolling(this.gate)) return;
     const started = this.now();
     const abort = new AbortController();
     this.inFlight = abort;
@@ -138,7 +154,7 @@ export class PollController {
     } finally {
       this.inFlight = undefined;
       this.publishStatus();
-      if (!this.stopped && isPolling(this.gate) && !this.pollTimer) {
+      if (!this.stopped && this.enabled && isPolling(this.gate) && !this.pollTimer) {
         const delay = nextPollDelay(this.opts.intervalMs, this.status.consecutiveFailures);
         this.schedulePoll(Math.max(0, started + delay - this.now()));
       }

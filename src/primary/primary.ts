@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
 import type { Config } from '../config/config.js';
 import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.js';
+import { LocalCoordinator, type Coordinator } from '../coordination/coordinator.js';
+import { RedisCoordinator } from '../coordination/redis-coordinator.js';
 import { createFeed } from '../feed/feed.factory.js';
 import { unsafeTopology } from '../http/topology.js';
 import type { LostCause, WorkerMessage } from '../ipc/messages.js';
@@ -36,7 +38,9 @@ export async function runPrimary(config: Config): Promise<void> {
   setupClusterAdapter();
 
   const reports = new Map<number, ViewerReport>();
-  const demand = () => computeDemand(reports.values(), Date.now(), 2 * config.FALLBACK_INTERVAL_MS);
+  const localDemand = () => computeDemand(reports.values(), Date.now(), 2 * config.FALLBACK_INTERVAL_MS);
+  const coordinator = createCoordinator(config, logger);
+  const demand = () => coordinator.demand(localDemand());
   const store = new VehicleStore();
   const supervisor = new Supervisor({ size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
   const gone = new Map<number, LostCause>();
@@ -44,7 +48,7 @@ export async function runPrimary(config: Config): Promise<void> {
   let poller: PollController;
   const metrics = new PrimaryMetrics(config, {
     pollerActive: () => poller.feedStatus.polling,
-    viewers: () => viewerCount(demand()),
+    viewers: () => viewerCount(localDemand()),
     lastSuccessAt: () => poller.feedStatus.lastSuccessAt,
     startedAt: Date.now(),
   });
@@ -54,8 +58,14 @@ export async function runPrimary(config: Config): Promise<void> {
     demand,
     intervalMs: config.POLL_INTERVAL_MS,
     graceMs: config.DEMAND_GRACE_MS,
-    onUpdate: (u) => supervisor.broadcast({ t: 'data', snapshot: u.snapshot, delta: u.delta }),
-    onStatus: (status) => supervisor.broadcast({ t: 'feed-status', status }),
+    onUpdate: (u) => {
+      supervisor.broadcast({ t: 'data', snapshot: u.snapshot, delta: u.delta });
+      coordinator.publishData(u.snapshot, u.delta);
+    },
+    onStatus: (status) => {
+      supervisor.broadcast({ t: 'feed-status', status });
+      if (coordinator.isLeader()) coordinator.publishStatus(status);
+    },
     onPoll: (o) => {
       metrics.upstreamRequests.inc({ feed: feed.kind, outcome: o.outcome });
       metrics.upstreamDuration.observe({ feed: feed.kind }, o.durationMs / 1000);
@@ -72,6 +82,18 @@ export async function runPrimary(config: Config): Promise<void> {
   const broadcastDirectory = () =>
     supervisor.broadcast({ t: 'directory', workers: supervisor.entries(), gone: Object.fromEntries(gone), nextId: 0 });
 
+  poller.setEnabled(false); // until the coordinator says this instance polls
+  coordinator.on('leadership', (leader) => poller.setEnabled(leader));
+  coordinator.on('demand', () => poller.demandChanged());
+  coordinator.on('data', ({ snapshot, delta }) => {
+    store.adopt(snapshot);
+    supervisor.broadcast({ t: 'data', snapshot, delta });
+  });
+  coordinator.on('status', (status) => supervisor.broadcast({ t: 'feed-status', status }));
+  const demandChanged = () => {
+    coordinator.localDemandChanged(localDemand());
+    poller.demandChanged();
+  };
   supervisor.on('message', (id, msg) => onWorkerMessage(id, msg));
   supervisor.on('change', broadcastDirectory);
   supervisor.on('restart', (reason) => metrics.workerRestarts.inc({ reason }));
@@ -84,13 +106,13 @@ export async function runPrimary(config: Config): Promise<void> {
       metrics.sessionsLost.inc({ cause }, lastReport.sockets);
     }
     void metricsServer.retire(id);
-    poller.demandChanged();
+    demandChanged();
   });
 
   function onWorkerMessage(id: number, msg: WorkerMessage): void {
     if (msg.t === 'viewers') {
       reports.set(id, { sockets: msg.sockets, lastFallbackAt: msg.lastFallbackAt });
-      poller.demandChanged();
+      demandChanged();
     } else if (msg.t === 'ready') {
       const snapshot = store.snapshot;
       supervisor.send(id, { t: 'feed-status', status: poller.feedStatus });
@@ -118,15 +140,22 @@ export async function runPrimary(config: Config): Promise<void> {
     },
   });
 
+  await coordinator.start();
   supervisor.start();
   await waitForWorkers(supervisor, config.WEB_CONCURRENCY, logger);
   const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST);
   const port = await router.listen(config.PORT, config.HOST);
   logger.info(
-    { event: 'listening', port, metricsPort, workers: supervisor.readyCount(), sticky: config.STICKY, feed: feed.kind },
+    { event: 'listening', port, metricsPort, workers: supervisor.readyCount(), sticky: config.STICKY, feed: feed.kind, coordination: coordinator.kind, instance: coordinator.instanceId },
     `transit tracker listening on http://${config.HOST}:${port} (metrics on ${config.METRICS_HOST}:${metricsPort})`,
   );
-  installShutdown({ config, logger, supervisor, router, poller, metricsServer });
+  installShutdown({ config, logger, supervisor, router, poller, metricsServer, coordinator });
+}
+
+/** One instance alone, or several sharing REDIS_URL. */
+function createCoordinator(config: Config, logger: Logger): Coordinator {
+  if (!config.REDIS_URL) return new LocalCoordinator(config.INSTANCE_ID);
+  return new RedisCoordinator({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger });
 }
 
 function waitForWorkers(supervisor: Supervisor, want: number, logger: Logger): Promise<void> {
@@ -155,6 +184,7 @@ function installShutdown(p: {
   router: Router;
   poller: PollController;
   metricsServer: MetricsServer;
+  coordinator: Coordinator;
 }): void {
   let stopping = false;
   const stop = async (signal: string) => {
@@ -164,6 +194,7 @@ function installShutdown(p: {
     p.poller.stop();
     const routerClosed = p.router.close();
     await p.supervisor.shutdown();
+    await p.coordinator.stop().catch(() => undefined);
     await Promise.race([routerClosed, new Promise((r) => setTimeout(r, 100))]);
     await p.metricsServer.close();
     p.logger.info({ event: 'shutdown_complete' }, 'all workers exited; bye');

@@ -26,6 +26,16 @@ export class VehicleStore {
     return this.byId;
   }
 
+  /**
+   * Takes a snapshot another instance polled, so that this store continues from it (same
+   * versions everywhere) if this instance becomes the poller.
+   */
+  adopt(snapshot: Snapshot): void {
+    if (this.current && snapshot.version <= this.current.version) return;
+    this.current = snapshot;
+    this.byId = indexById(snapshot.vehicles);
+  }
+
   /** Takes one poll's vehicles; returns the new snapshot (and delta), or null if nothing changed. */
   apply(vehicles: readonly Vehicle[], generatedAt: number): StoreUpdate | null {
     const prev = this.current;

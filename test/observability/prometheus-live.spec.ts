@@ -4,6 +4,7 @@ import { sleep, waitFor } from '../support/clients.js';
 import { recordFigure } from '../support/figures.js';
 import { startFleet, type Fleet } from '../support/fleet-run.js';
 import { startTopology, type Topology } from '../support/topology.js';
+import { recordConnectPackets, type ConnectLedger } from './connect-ledger.js';
 import { parseMetricsText, scrape, sumOf, type TextSample } from './metrics-text.js';
 import { samples, startPrometheus, type PrometheusServer, type QueryAnswer } from './prometheus-server.js';
 
@@ -13,8 +14,11 @@ const LIVE = { POLL_INTERVAL_MS: '500', PING_INTERVAL_MS: '1000', PING_TIMEOUT_M
 let app: Topology | undefined;
 let fleet: Fleet | undefined;
 let prom: PrometheusServer | undefined;
+let ledger: ConnectLedger | undefined;
 
 afterEach(async () => {
+  ledger?.restore();
+  ledger = undefined;
   await fleet?.close();
   await prom?.stop();
   await app?.stop();
@@ -121,6 +125,9 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
       else if (samples(a).length === 0) empty.push(q.source);
     }
     expect(failures).toEqual([]);
+    // Every panel of a healthy, busy service shows something. Only annotations and alert
+    // expressions may be empty: they return series only while something is wrong.
+    expect(empty.filter((source) => !/ annotation "| alert \w+$/.test(source))).toEqual([]);
 
     const h = Object.fromEntries(Object.entries(headlineAnswers).map(([k, a]) => [k, values(a)]));
     const byTransport = Object.fromEntries(samples(headlineAnswers.connectionsByTransport!).map((s) => [s.metric.transport, Number(s.value[1])]));
@@ -152,8 +159,15 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
 describe('double entry: what the clients count equals what the service counts', () => {
   it('STICKY=false, 2 workers: 400s seen by the proxies = transit_polling_requests_total{status="400"}; reconnects = transit_socket_reconnects_total', async () => {
     app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '2', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' }, 90_000);
+    ledger = recordConnectPackets();
     fleet = await startFleet(app, 20, { settle: false });
-    await sleep(12_000);
+    // Two transport blips: every connected client's Engine.IO session is closed, so it
+    // reconnects (those whose requests all reach one worker complete it; the others loop).
+    for (let blip = 0; blip < 2; blip++) {
+      await sleep(4000);
+      for (const c of fleet.clients) if (c.socket.connected) c.socket.io.engine.close();
+    }
+    await sleep(4000);
 
     // Stop the clients but keep the proxies: every request already in flight is still
     // answered and counted on both sides. Then wait until nothing moves any more.
@@ -167,15 +181,17 @@ describe('double entry: what the clients count equals what the service counts', 
         const now = JSON.stringify([
           fleet!.polls(),
           fleet!.bad(),
+          ledger!.posts,
+          ledger!.delivered,
           sumOf(metrics, 'transit_polling_requests_total'),
-          sumOf(metrics, 'transit_socket_reconnects_total'),
+          sumOf(metrics, 'transit_socket_connects_total'),
           sumOf(metrics, 'transit_socket_connections'),
         ]);
         if (now !== last) {
           last = now;
           stableSince = Date.now();
         }
-        // Past a whole ping interval + timeout with nothing counted, and nobody connected.
+        // Nothing counted for 3 s (3 ping intervals) and no socket left (ping timeout passed).
         return Date.now() - stableSince >= 3000 && sumOf(metrics, 'transit_socket_connections') === 0 ? true : undefined;
       },
       60_000,
@@ -197,9 +213,13 @@ describe('double entry: what the clients count equals what the service counts', 
       metric400,
       proxyPolls,
       metricPolls,
-      clientReconnects,
+      clientReconnectsCompleted: clientReconnects,
+      clientReconnectsDelivered: ledger.deliveredReconnects,
+      clientReconnectsSent: ledger.sentReconnects,
       metricReconnects,
-      clientConnects,
+      clientConnectsCompleted: clientConnects,
+      clientConnectsDelivered: ledger.delivered,
+      clientConnectsSent: ledger.sent,
       metricConnects,
       pooledByStatus: byStatus(fleet.pooled.counts),
       freshByStatus: byStatus(fleet.fresh.counts),
@@ -207,11 +227,20 @@ describe('double entry: what the clients count equals what the service counts', 
         metrics.filter((s) => s.name === 'transit_polling_requests_total').map((s) => [`${s.labels.method} ${s.labels.status}`, s.value]),
       ),
     });
+    // 400s and polls: counted by the proxies from the answers they relayed, and by the edge
+    // worker on 'finish' — the same events, so the same numbers.
     expect(proxy400).toBeGreaterThan(0); // the unsafe topology does produce 400s
     expect(metric400).toBe(proxy400);
     expect(metricPolls).toBe(proxyPolls);
+    // Reconnects: the service counts every reconnect a worker accepted, which is exactly the
+    // reconnect CONNECT packets the clients got delivered (POST answered 200); the clients'
+    // Σ(connects − 1) counts only those whose answer also reached them (see connect-ledger.ts).
+    expect(ledger.posts).toBeGreaterThan(0);
     expect(clientReconnects).toBeGreaterThan(0);
-    expect(metricReconnects).toBe(clientReconnects);
+    expect(metricReconnects).toBe(ledger.deliveredReconnects);
+    expect(metricConnects).toBe(ledger.delivered);
+    expect(clientReconnects).toBeLessThanOrEqual(metricReconnects);
+    expect(metricReconnects).toBeLessThanOrEqual(ledger.sentReconnects);
   }, 240_000);
 });
 

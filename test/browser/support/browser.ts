@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page, type Request, type Response } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type Request,
+  type Response,
+} from 'playwright-core';
 import { ownerOfSession } from '../../../src/primary/session-id.js';
 
 /** Debian's chromium (package `chromium`; scripts/check-runtime.mjs installs it before `npm test`). */
@@ -96,6 +104,12 @@ export interface WatchedPage {
   socket400s: { url: string; body: string }[];
   /** `/socket.io/` requests that failed at the network level (aborted, reset). */
   socketFailures: string[];
+  /** WebSocket errors (a handshake refused with 400 shows here, not as a response). */
+  wsErrors: string[];
+  /** Text frames the page received over WebSocket, with the test's clock. */
+  wsFrames: { t: number; payload: string }[];
+  /** Every HTTP 400 the page got for `/socket.io/`: polling responses plus refused WebSocket handshakes. */
+  all400s: () => number;
   /** Engine.IO session ids in the order the page first used them (polling URLs and WebSocket URLs). */
   sids: string[];
   /** Requests for `/api/vehicles` (the HTTP fallback), with their headers and statuses. */
@@ -117,12 +131,13 @@ const isSocketIo = (url: string) => new URL(url).pathname.startsWith('/socket.io
 /** Opens a fresh context + page with the probe installed and listeners attached; does not navigate. */
 export async function openWatchedPage(
   browser: Browser,
-  opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; beforeLoad?: (page: Page) => Promise<void> } = {},
+  opts: { context?: BrowserContextOptions; beforeLoad?: (page: Page) => Promise<unknown> } = {},
 ): Promise<WatchedPage> {
   const context = await browser.newContext({
-    viewport: opts.viewport ?? { width: 1280, height: 800 },
-    deviceScaleFactor: opts.deviceScaleFactor ?? 1,
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
     serviceWorkers: 'block',
+    ...opts.context,
   });
   await context.addInitScript(probeScript);
   const page = await context.newPage();
@@ -136,6 +151,9 @@ export async function openWatchedPage(
     socketStatuses: new Map(),
     socket400s: [],
     socketFailures: [],
+    wsErrors: [],
+    wsFrames: [],
+    all400s: () => w.socket400s.length + w.wsErrors.filter((e) => /\b400\b/.test(e)).length,
     sids: [],
     apiVehicles: [],
     foreign: [],
@@ -160,7 +178,13 @@ export async function openWatchedPage(
   page.on('framenavigated', (f) => {
     if (f === page.mainFrame()) navigations++;
   });
-  page.on('websocket', (ws) => noteSid(ws.url()));
+  page.on('websocket', (ws) => {
+    noteSid(ws.url());
+    ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string') w.wsFrames.push({ t: Date.now(), payload: f.payload });
+    });
+    ws.on('socketerror', (e) => w.wsErrors.push(`${ws.url()}: ${e}`));
+  });
   page.on('request', (req: Request) => {
     const url = new URL(req.url());
     if ((url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:') && url.hostname !== '127.0.0.1') {
@@ -194,13 +218,23 @@ export async function openWatchedPage(
   return w;
 }
 
-/** Reads the page's test hook (`window.__transit`). */
+/** The page's test hook, `window.__transit` (see `TransitTestHook` in src/web/client/main.ts). */
+interface TransitHook {
+  markerCount(): number;
+  markerPositions(): Record<string, [number, number]>;
+  status(): string;
+  routes(): string[];
+  selectedRoutes(): string[];
+}
+type HookWindow = { __transit?: TransitHook };
+
+/** Reads the page's test hook. */
 export const hook = {
-  status: (page: Page) => page.evaluate(() => window.__transit?.status() ?? ''),
-  markerCount: (page: Page) => page.evaluate(() => window.__transit?.markerCount() ?? -1),
-  markerPositions: (page: Page) => page.evaluate(() => window.__transit?.markerPositions() ?? {}),
-  routes: (page: Page) => page.evaluate(() => window.__transit?.routes() ?? []),
-  selectedRoutes: (page: Page) => page.evaluate(() => window.__transit?.selectedRoutes() ?? []),
+  status: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.status() ?? ''),
+  markerCount: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.markerCount() ?? -1),
+  markerPositions: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.markerPositions() ?? {}),
+  routes: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.routes() ?? []),
+  selectedRoutes: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.selectedRoutes() ?? []),
 };
 
 /** Polls an async condition until it holds (every `everyMs`); throws with `what` (and the last value) on timeout. */
@@ -272,4 +306,36 @@ export async function startNoTileServer(): Promise<{ url: string; requests: () =
     requests: () => requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A Socket.IO EVENT (`42[...]`) or ACK (`43<id>[...]`) frame, decoded. */
+export interface IoFrame {
+  t: number;
+  kind: 'event' | 'ack';
+  event?: string;
+  args: unknown[];
+}
+
+/** Decodes the Socket.IO event/ack frames among WebSocket text frames (pings and the like are skipped). */
+export function ioFrames(frames: { t: number; payload: string }[]): IoFrame[] {
+  const out: IoFrame[] = [];
+  for (const { t, payload } of frames) {
+    const m = /^4([23])(\d*)(\[.*)$/s.exec(payload);
+    if (!m) continue;
+    let args: unknown[];
+    try {
+      args = JSON.parse(m[3]!) as unknown[];
+    } catch {
+      continue;
+    }
+    if (m[1] === '2') out.push({ t, kind: 'event', event: String(args[0]), args: args.slice(1) });
+    else out.push({ t, kind: 'ack', args });
+  }
+  return out;
+}
+
+/** Fails the test if the page logged a CSP violation, threw, or tried to reach anything but 127.0.0.1. */
+export async function pageProblems(w: WatchedPage): Promise<{ csp: string[]; pageErrors: string[]; foreign: string[] }> {
+  const events = await w.cspEvents().catch(() => [] as string[]);
+  return { csp: [...w.cspConsole(), ...events], pageErrors: [...w.pageErrors], foreign: [...w.foreign] };
 }

@@ -1,0 +1,122 @@
+/**
+ * Pure analysis of what the soak recorded: which lost session was caused by what (a worker
+ * recycle, the planned kill, or nothing planned), how fast clients came back, percentiles.
+ */
+import type { Disconnect } from './soak-clients.ts';
+import type { WorkerInfo } from './service.ts';
+
+export type LossCause = 'recycle' | 'kill' | 'other';
+
+export interface KillEvent {
+  worker: number;
+  at: number;
+  victims: number;
+}
+
+export interface AttributedDisconnect extends Disconnect {
+  cause: LossCause;
+}
+
+/** A window after a recycle's drain (or a kill) within which its clients' disconnects belong to it. */
+export const ATTRIBUTION_AFTER_MS = 5_000;
+
+/** Attributes each lost session to the recycle or kill of the worker that owned it, if any. */
+export function attribute(disconnects: readonly Disconnect[], workers: ReadonlyMap<number, WorkerInfo>, kill?: KillEvent): AttributedDisconnect[] {
+  return disconnects.map((d) => {
+    const w = d.worker === null ? undefined : workers.get(d.worker);
+    if (kill && d.worker === kill.worker && d.at >= kill.at - 200 && d.at <= kill.at + 3 * ATTRIBUTION_AFTER_MS) return { ...d, cause: 'kill' };
+    const recycled = w && (w.recycleAt !== undefined || w.drainCause === 'worker_recycled' || w.exitCause === 'worker_recycled');
+    if (w && recycled) {
+      const from = (w.drainAt ?? w.recycleAt ?? 0) - 1_000;
+      const to = (w.exitAt ?? w.drainAt ?? w.recycleAt ?? 0) + ATTRIBUTION_AFTER_MS;
+      if (d.at >= from && d.at <= to) return { ...d, cause: 'recycle' };
+    }
+    return { ...d, cause: 'other' };
+  });
+}
+
+export interface LossSummary {
+  count: number;
+  /** Back later than `withinMs`, or not back although the run went on for `withinMs`. */
+  notBack: number;
+  /** Not back at the end, lost too late in the run to judge. */
+  pending: number;
+  maxBackMs: number | null;
+  medianBackMs: number | null;
+  byReason: Record<string, number>;
+  /** Disconnects that were not a clean close by the server ("transport close"). */
+  unclean: number;
+}
+
+export function summarizeLosses(list: readonly AttributedDisconnect[], cause: LossCause, endAt: number, withinMs: number): LossSummary {
+  const mine = list.filter((d) => d.cause === cause);
+  const back: number[] = [];
+  let notBack = 0;
+  let pending = 0;
+  const byReason: Record<string, number> = {};
+  let unclean = 0;
+  for (const d of mine) {
+    const key = d.detail ? `${d.reason} (${d.detail})` : d.reason;
+    byReason[key] = (byReason[key] ?? 0) + 1;
+    if (d.reason !== 'transport close') unclean += 1;
+    if (d.backAt !== null) {
+      back.push(d.backAt - d.at);
+      if (d.backAt - d.at > withinMs) notBack += 1;
+    } else if (endAt - d.at >= withinMs) notBack += 1;
+    else pending += 1;
+  }
+  back.sort((a, b) => a - b);
+  return {
+    count: mine.length,
+    notBack,
+    pending,
+    maxBackMs: back.length ? back[back.length - 1]! : null,
+    medianBackMs: back.length ? back[Math.floor(back.length / 2)]! : null,
+    byReason,
+    unclean,
+  };
+}
+
+export interface RecycleRecord {
+  worker: number;
+  /** When the worker reached MAX_REQUESTS (ms since the epoch). */
+  at: number;
+  drainAt: number | null;
+  exitAt: number | null;
+  /** From ready to recycle; null if the ready line was missed. */
+  lifetimeMs: number | null;
+  sessions: number | null;
+  /** Caused by the harness spending the worker's request budget on purpose. */
+  triggered: boolean;
+}
+
+export function recycleRecords(workers: ReadonlyMap<number, WorkerInfo>, triggerWindows: readonly { from: number; to: number }[]): RecycleRecord[] {
+  const out: RecycleRecord[] = [];
+  for (const w of workers.values()) {
+    if (w.recycleAt === undefined) continue;
+    out.push({
+      worker: w.id,
+      at: w.recycleAt,
+      drainAt: w.drainAt ?? null,
+      exitAt: w.exitAt ?? null,
+      lifetimeMs: w.readyAt !== undefined ? w.recycleAt - w.readyAt : null,
+      sessions: w.drainSessions ?? null,
+      triggered: triggerWindows.some((t) => w.recycleAt! >= t.from && w.recycleAt! <= t.to),
+    });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** Nearest-rank percentile of `values` (any order); null when empty. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function median(values: readonly number[]): number | null {
+  return percentile(values, 50);
+}
+
+export const pct = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((10_000 * part) / whole) / 100);

@@ -1,0 +1,167 @@
+/**
+ * The soak's browsers: real socket.io-client 4 clients (what the map page runs), with the
+ * page's handshake auth `{ clientId, connects }`, default reconnection, and a record of every
+ * session lost (when, why, on which worker and transport, and when the client was back).
+ */
+import { io, type Socket } from 'socket.io-client';
+
+export type ClientKind = 'polling' | 'websocket';
+
+export interface Disconnect {
+  client: number;
+  at: number;
+  reason: string;
+  detail: string;
+  /** The worker that owned the session, from its id (`<worker base36>.<random>`). */
+  worker: number | null;
+  transport: string;
+  /** When the client was connected again; null if not (yet). */
+  backAt: number | null;
+}
+
+export interface SoakClient {
+  index: number;
+  clientId: string;
+  kind: ClientKind;
+  socket: Socket;
+  createdAt: number;
+  connects: number;
+  worker: number | null;
+  transport: string;
+  /** Closed by the harness (page reload or end of run). */
+  closed: boolean;
+  connectErrors: number;
+}
+
+export interface LatencySample {
+  at: number;
+  ms: number;
+}
+
+const SID = /^([0-9a-z]{1,7})\.[A-Za-z0-9_-]{20}$/;
+
+/** The worker a session id names (the service's `<worker base36>.<random>` ids), or null. */
+export function workerOfSid(sid: string | undefined): number | null {
+  const m = sid ? SID.exec(sid) : null;
+  return m ? parseInt(m[1]!, 36) : null;
+}
+
+export class Fleet {
+  readonly clients: SoakClient[] = [];
+  readonly disconnects: Disconnect[] = [];
+  readonly latencies: LatencySample[] = [];
+  readonly connectErrors: Record<string, number> = {};
+  /** Times of every successful connect that was a reconnect (`connects > 0`). */
+  readonly reconnectTimes: number[] = [];
+  reloads = 0;
+  deltas = 0;
+  snapshots = 0;
+  private readonly base: string;
+  private readonly runId = Math.random().toString(36).slice(2, 8);
+
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  live(): SoakClient[] {
+    return this.clients.filter((c) => !c.closed);
+  }
+
+  connectedCount(): number {
+    return this.live().filter((c) => c.socket.connected).length;
+  }
+
+  add(kind: ClientKind): SoakClient {
+    const index = this.clients.length;
+    const c: SoakClient = {
+      index,
+      clientId: `predeploy-${this.runId}-${index}`,
+      kind,
+      socket: undefined as unknown as Socket,
+      createdAt: Date.now(),
+      connects: 0,
+      worker: null,
+      transport: 'polling',
+      closed: false,
+      connectErrors: 0,
+    };
+    // A browser page: its own manager, socket.io-client's default reconnection and timeouts.
+    c.socket = io(this.base, {
+      transports: kind === 'polling' ? ['polling'] : ['polling', 'websocket'],
+      forceNew: true,
+      auth: (cb) => cb({ clientId: c.clientId, connects: c.connects }),
+    });
+    c.socket.on('connect', () => {
+      const now = Date.now();
+      const engine = c.socket.io.engine;
+      c.worker = workerOfSid(engine?.id);
+      c.transport = engine?.transport?.name ?? 'polling';
+      engine?.once('upgrade', (t: { name: string }) => (c.transport = t.name));
+      if (c.connects > 0) this.reconnectTimes.push(now);
+      c.connects += 1;
+      for (let i = this.disconnects.length - 1; i >= 0; i--) {
+        const d = this.disconnects[i]!;
+        if (d.client !== index) continue;
+        if (d.backAt === null) d.backAt = now;
+        break;
+      }
+    });
+    c.socket.on('disconnect', (reason, details) => {
+      if (c.closed && reason === 'io client disconnect') return;
+      this.disconnects.push({ client: index, at: Date.now(), reason, detail: describe(details), worker: c.worker, transport: c.transport, backAt: null });
+    });
+    c.socket.on('connect_error', (e) => {
+      c.connectErrors += 1;
+      const key = e.message || 'connect_error';
+      this.connectErrors[key] = (this.connectErrors[key] ?? 0) + 1;
+    });
+    c.socket.on('vehicles:snapshot', () => (this.snapshots += 1));
+    c.socket.on('vehicles:delta', (d: { generatedAt?: number }) => {
+      this.deltas += 1;
+      const now = Date.now();
+      if (typeof d?.generatedAt === 'number') this.latencies.push({ at: now, ms: now - d.generatedAt });
+    });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** A page reload: the page goes away (clean disconnect), a new page (new clientId) connects. */
+  reload(c: SoakClient): SoakClient {
+    this.close(c);
+    this.reloads += 1;
+    return this.add(c.kind);
+  }
+
+  close(c: SoakClient): void {
+    c.closed = true;
+    c.socket.close();
+  }
+
+  closeAll(): void {
+    for (const c of this.live()) this.close(c);
+  }
+}
+
+function describe(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  const d = details as { description?: unknown; message?: unknown };
+  const desc = d.description;
+  if (desc instanceof Error) return desc.message;
+  if (desc && typeof desc === 'object' && 'message' in desc) return String((desc as { message: unknown }).message);
+  if (desc !== undefined) return String(desc);
+  return typeof d.message === 'string' ? d.message : '';
+}
+
+/** Kinds for `n` clients, spread by `share` of polling-only clients (deterministic). */
+export function kindsFor(n: number, pollingShare: number): ClientKind[] {
+  const out: ClientKind[] = [];
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    acc += pollingShare;
+    if (acc >= 1 - 1e-9) {
+      acc -= 1;
+      out.push('polling');
+    } else out.push('websocket');
+  }
+  return out;
+}

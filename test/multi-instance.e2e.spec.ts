@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, sleep, waitFor } from './support/clients.js';
+import { startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
+import { recordFigure } from './support/figures.js';
+import { startRedis, type RedisServer } from './support/redis-server.js';
+import { startTopology, type Topology } from './support/topology.js';
+
+const INTERVAL = 500;
+const GRACE = 1000;
+
+describe('several instances sharing REDIS_URL: one poller for the deployment', () => {
+  let redis: RedisServer;
+  let upstream: FakeGtfsUpstream;
+  let a: Topology;
+  let b: Topology;
+  let tick = 0;
+  let mover: NodeJS.Timeout;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    upstream = await startFakeGtfsUpstream({ vehicles: [] });
+    const fleet = (t: number) => [0, 1, 2].map((i) => ({ id: `v${i}`, routeId: 'N', lat: 37.76 + t * 1e-4, lon: -122.43 + i * 1e-3, bearing: 90, updatedAt: t }));
+    mover = setInterval(() => upstream.setVehicles(fleet(++tick)), 50);
+    const env = {
+      FEED: 'gtfs-rt',
+      FEED_URL: upstream.url,
+      REDIS_URL: redis.url,
+      POLL_INTERVAL_MS: String(INTERVAL),
+      DEMAND_GRACE_MS: String(GRACE),
+      WEB_CONCURRENCY: '1',
+    };
+    a = await startTopology({ ...env, INSTANCE_ID: 'machine-a' });
+    b = await startTopology({ ...env, INSTANCE_ID: 'machine-b' });
+  });
+
+  afterAll(async () => {
+    clearInterval(mover);
+    await a?.stop();
+    await b?.stop();
+    await upstream?.close();
+    await redis?.stop();
+  });
+
+  it('calls upstream once per interval for viewers on both instances, and not at all without them', async () => {
+    await sleep(3 * INTERVAL);
+    expect(upstream.calls()).toBe(0);
+    const onA = connectClient(a.base);
+    const onB = connectClient(b.base);
+    await waitFor(() => onA.deltas >= 2 && onB.deltas >= 2, 10_000, 'deltas on both instances');
+    const from = upstream.calls();
+    await sleep(10 * INTERVAL);
+    const calls = upstream.calls() - from;
+    const leaders = [a, b].filter((t) => t.logs.some((l) => l.event === 'poller_lease' && l.leader === true)).length;
+    // Same data everywhere: the follower forwards the leader's snapshots.
+    await waitFor(() => onA.version === onB.version, 3000, 'same version on both instances');
+    recordFigure('multi-instance: 2 instances, viewers on both', { calls, ideal: 10, leaders });
+    expect(leaders).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(9);
+    expect(calls).toBeLessThanOrEqual(11);
+    onA.close();
+    onB.close();
+    await sleep(GRACE + 1500 + 3 * INTERVAL); // grace + demand propagation through Redis
+    const settled = upstream.calls();
+    await sleep(4 * INTERVAL);
+    expect(upstream.calls()).toBe(settled);
+  });
+
+  it('viewers only on the follower still keep the leader polling', async () => {
+    const leader = a.logs.some((l) => l.event === 'poller_lease' && l.leader === true) ? a : b;
+    const follower = leader === a ? b : a;
+    const c = connectClient(follower.base);
+    await waitFor(() => c.deltas >= 3, 10_000, 'deltas via the follower');
+    expect(c.errors).toEqual([]);
+    c.close();
+  });
+
+  it('when the leader instance dies, the other takes over the lease and its viewers keep getting data', async () => {
+    const leader = a.logs.some((l) => l.event === 'poller_lease' && l.leader === true) ? a : b;
+    const survivor = leader === a ? b : a;
+    const c = connectClient(survivor.base);
+    await waitFor(() => c.deltas >= 2, 10_000, 'live before the failover');
+    leader.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    const version = c.version;
+    await waitFor(() => survivor.logs.some((l) => l.event === 'poller_lease' && l.leader === true), 10_000, 'survivor takes the lease');
+    await waitFor(() => c.version > version + 1, 10_000, 'data flows again');
+    recordFigure('multi-instance: failover', { dataBackAfterMs: Date.now() - killedAt });
+    c.close();
+  });
+});

@@ -1,0 +1,45 @@
+import { spawn, spawnSync } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
+
+/** A throwaway redis-server (Debian package `redis-server`) on a free loopback port. */
+export interface RedisServer {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** A port that was free a moment ago (redis-server cannot pick its own). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
+    throw new Error('redis-server is not installed: apt-get install -y --no-install-recommends redis-server (npm test installs it)');
+  }
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${out}`)), 10_000);
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
