@@ -10,8 +10,9 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Integration specs spawn whole topologies; two at once is what a 2-core CI box holds.
-    maxWorkers: 2,
+    // Integration specs spawn whole topologies (primary + workers + clients + Prometheus or
+    // Chromium) and some assert reconnect times: one spec file at a time on a 2-core box.
+    fileParallelism: false,
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
   },

@@ -173,7 +173,7 @@ describe('topology: one poller per instance, demand summed over workers', () => 
       const closedAt = Date.now();
       await fleet.close();
       fleet = undefined;
-      await waitFor(() => viewers === 0, 5000, 'demand back to 0');
+      await waitFor(() => viewers === 0, 15_000, 'demand back to 0');
       const leftAt = Date.now();
       await sleep(GRACE + 3 * INTERVAL);
       const lastAfterLeave = upstream.callTimes().at(-1)! - leftAt;
@@ -209,5 +209,54 @@ describe('topology: one poller per instance, demand summed over workers', () => 
     } finally {
       await upstream.close();
     }
+  });
+});
+
+describe('topology: supervision', () => {
+  it('replaces a worker whose heartbeat stops (blocked event loop) after WORKER_TIMEOUT_MS', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', WORKER_TIMEOUT_MS: '1500' });
+    const pid = app.workerPid(1)!;
+    const stoppedAt = Date.now();
+    process.kill(pid, 'SIGSTOP'); // as good as a blocked event loop: no heartbeat
+    await waitFor(() => app!.logs.some((l) => l.event === 'worker_exit' && l.cause === 'worker_timeout'), 10_000, 'timeout kill');
+    const killedAfterMs = Date.now() - stoppedAt;
+    await waitFor(() => app!.readyWorkers().length >= 3, 20_000, 'replacement ready');
+    const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+    recordFigure('topology: heartbeat timeout', { timeoutMs: 1500, killedAfterMs });
+    expect(metrics).toMatch(/transit_worker_restarts_total\{reason="timeout"\} 1/);
+    expect(killedAfterMs).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('SIGTERM drains: sessions get a clean close, the process exits 0 within GRACEFUL_TIMEOUT_MS', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '5000' });
+    fleet = await startFleet(app, 10);
+    for (const c of fleet.clients) c.socket.io.reconnection(false);
+    const reasons: string[] = [];
+    for (const c of fleet.clients) c.socket.on('disconnect', (r) => reasons.push(r));
+    const started = Date.now();
+    const code = await app.stop();
+    const tookMs = Date.now() - started;
+    app = undefined;
+    recordFigure('topology: SIGTERM drain', { tookMs, reasons: [...new Set(reasons)] });
+    expect(code).toBe(0);
+    expect(tookMs).toBeLessThan(5000);
+    await waitFor(() => reasons.length === 10, 5000, 'every client told');
+    expect(new Set(reasons)).toEqual(new Set(['transport close']));
+  });
+
+  it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
+    const { startCountingProxy, statusCount } = await import('./support/counting-proxy.js');
+    const { connectClient } = await import('./support/clients.js');
+    const proxy = await startCountingProxy(app.port, { keepAlive: true, pool: 4 });
+    onTestFinished(() => proxy.close());
+    const clients = Array.from({ length: 12 }, (_, i) => connectClient(proxy.url, { transports: i % 3 === 0 ? ['polling'] : ['polling', 'websocket'] }));
+    onTestFinished(() => clients.forEach((c) => c.close()));
+    await waitFor(() => clients.every((c) => c.deltas >= 5), 20_000, 'deltas for every client');
+    const upgraded = clients.filter((c) => c.socket.io.engine.transport.name === 'websocket').length;
+    recordFigure('topology: mixed transports', { upgraded, polls: proxy.counts.total, bad400: statusCount(proxy.counts, 400) });
+    expect(upgraded).toBe(8);
+    expect(statusCount(proxy.counts, 400)).toBe(0);
+    expect(clients.every((c) => c.errors.length === 0)).toBe(true);
   });
 });

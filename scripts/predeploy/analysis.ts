@@ -15,37 +15,52 @@ export interface KillEvent {
 
 export interface AttributedDisconnect extends Disconnect {
   cause: LossCause;
+  /** A session of another worker, lost while the recycled or killed one went away. */
+  collateral: boolean;
 }
 
 /** A window after a recycle's drain (or a kill) within which its clients' disconnects belong to it. */
 export const ATTRIBUTION_AFTER_MS = 5_000;
 
-/** Attributes each lost session to the recycle or kill of the worker that owned it, if any. */
+/**
+ * Attributes each lost session to the recycle or kill of the worker that owned it, or — for a
+ * session of another worker lost while one drained or died ("collateral": its requests crossed
+ * the departing worker's pooled keep-alive connections) — to that event; else to nothing planned.
+ */
 export function attribute(disconnects: readonly Disconnect[], workers: ReadonlyMap<number, WorkerInfo>, kill?: KillEvent): AttributedDisconnect[] {
-  return disconnects.map((d) => {
-    const w = d.worker === null ? undefined : workers.get(d.worker);
-    if (kill && d.worker === kill.worker && d.at >= kill.at - 200 && d.at <= kill.at + 3 * ATTRIBUTION_AFTER_MS) return { ...d, cause: 'kill' };
-    const recycled = w && (w.recycleAt !== undefined || w.drainCause === 'worker_recycled' || w.exitCause === 'worker_recycled');
-    if (w && recycled) {
-      const from = (w.drainAt ?? w.recycleAt ?? 0) - 1_000;
-      const to = (w.exitAt ?? w.drainAt ?? w.recycleAt ?? 0) + ATTRIBUTION_AFTER_MS;
-      if (d.at >= from && d.at <= to) return { ...d, cause: 'recycle' };
+  const recycled = [...workers.values()].filter((w) => w.recycleAt !== undefined || w.drainCause === 'worker_recycled' || w.exitCause === 'worker_recycled');
+  const windowOf = (w: WorkerInfo) => ({ from: (w.drainAt ?? w.recycleAt ?? 0) - 1_000, to: (w.exitAt ?? w.drainAt ?? w.recycleAt ?? 0) + ATTRIBUTION_AFTER_MS });
+  return disconnects.map((d): AttributedDisconnect => {
+    // A 400 ends a session because it reached the wrong worker: routing, not a recycle or kill.
+    if (d.detail === '400') return { ...d, cause: 'other', collateral: false };
+    if (kill && d.worker === kill.worker && d.at >= kill.at - 200 && d.at <= kill.at + 3 * ATTRIBUTION_AFTER_MS) return { ...d, cause: 'kill', collateral: false };
+    const own = recycled.find((w) => w.id === d.worker);
+    if (own) {
+      const win = windowOf(own);
+      if (d.at >= win.from && d.at <= win.to) return { ...d, cause: 'recycle', collateral: false };
     }
-    return { ...d, cause: 'other' };
+    if (kill && d.at >= kill.at - 200 && d.at <= kill.at + COLLATERAL_MS) return { ...d, cause: 'kill', collateral: true };
+    if (recycled.some((w) => w.drainAt !== undefined && d.at >= w.drainAt && d.at <= (w.exitAt ?? w.drainAt) + COLLATERAL_MS)) return { ...d, cause: 'recycle', collateral: true };
+    return { ...d, cause: 'other', collateral: false };
   });
 }
+
+/** How long after a worker's exit a loss of another worker's session still counts as its collateral. */
+export const COLLATERAL_MS = 1_500;
 
 export interface LossSummary {
   count: number;
   /** Back later than `withinMs`, or not back although the run went on for `withinMs`. */
   notBack: number;
-  /** Not back at the end, lost too late in the run to judge. */
+  /** Not back when the run (or the page) ended, but lost too late to judge. */
   pending: number;
   maxBackMs: number | null;
   medianBackMs: number | null;
   byReason: Record<string, number>;
   /** Disconnects that were not a clean close by the server ("transport close"). */
   unclean: number;
+  /** Sessions of other workers lost with it (see `attribute`). */
+  collateral: number;
 }
 
 export function summarizeLosses(list: readonly AttributedDisconnect[], cause: LossCause, endAt: number, withinMs: number): LossSummary {
@@ -55,14 +70,16 @@ export function summarizeLosses(list: readonly AttributedDisconnect[], cause: Lo
   let pending = 0;
   const byReason: Record<string, number> = {};
   let unclean = 0;
+  let collateral = 0;
   for (const d of mine) {
     const key = d.detail ? `${d.reason} (${d.detail})` : d.reason;
     byReason[key] = (byReason[key] ?? 0) + 1;
     if (d.reason !== 'transport close') unclean += 1;
+    if (d.collateral) collateral += 1;
     if (d.backAt !== null) {
       back.push(d.backAt - d.at);
       if (d.backAt - d.at > withinMs) notBack += 1;
-    } else if (endAt - d.at >= withinMs) notBack += 1;
+    } else if ((d.endedAt ?? endAt) - d.at >= withinMs) notBack += 1;
     else pending += 1;
   }
   back.sort((a, b) => a - b);
@@ -74,6 +91,7 @@ export function summarizeLosses(list: readonly AttributedDisconnect[], cause: Lo
     medianBackMs: back.length ? back[Math.floor(back.length / 2)]! : null,
     byReason,
     unclean,
+    collateral,
   };
 }
 

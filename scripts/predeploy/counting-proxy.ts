@@ -31,6 +31,8 @@ export interface CountingProxy {
   /** Polling responses per second since `t0`, index = second. */
   buckets: Bucket[];
   upstreamConnections: () => number;
+  /** Requests retried after meeting a pooled connection the service had closed. */
+  retries: () => number;
   close: () => Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startCountingProxy(target: { host: string; port: number },
   const counts: ProxyCounts = { polls: 0, byStatus: {}, byClass: {}, badSamples: [], wsUpgrades: 0, wsByStatus: {} };
   const buckets: Bucket[] = [];
   let upstreamConnections = 0;
+  let retries = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
   const origCreate = agent.createConnection.bind(agent);
   agent.createConnection = ((...args: Parameters<typeof origCreate>) => {
@@ -62,20 +65,16 @@ export async function startCountingProxy(target: { host: string; port: number },
     if ((status >= 400 || status === 0) && counts.badSamples.length < 20) counts.badSamples.push(`${what} -> ${status} ${body.slice(0, 200)}`);
   };
 
-  const server = http.createServer((req, res) => {
-    const polling = req.url?.startsWith('/socket.io/') === true && req.url.includes('transport=polling');
+  // Like an edge proxy with upstream keep-alive: a request that meets a pooled connection the
+  // service closed meanwhile (reset before any answer) is retried once on a new connection.
+  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, polling: boolean, what: string, retried: boolean) => {
     const headers = { ...req.headers };
     delete headers.connection;
-    const what = `${req.method} ${req.url?.replace(/sid=[^&]+/, 'sid=…')}`;
     const out = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
       const status = answer.statusCode ?? 502;
       res.writeHead(status, answer.headers);
-      if (!polling) {
-        answer.pipe(res);
-        return;
-      }
-      if (status === 200) {
-        record(200, '', what);
+      if (!polling || status === 200) {
+        if (polling) record(200, '', what);
         answer.pipe(res);
         return;
       }
@@ -90,12 +89,28 @@ export async function startCountingProxy(target: { host: string; port: number },
       });
       answer.on('error', () => res.destroy());
     });
-    out.on('error', (e) => {
+    const sentAt = Date.now();
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      // Only the keep-alive race (the reset comes back at once), not a request cut mid-flight.
+      const stale = out.reusedSocket && !retried && Date.now() - sentAt < 100 && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up');
+      if (stale && !res.headersSent) {
+        retries += 1;
+        forward(req, body, res, polling, what, true);
+        return;
+      }
       if (polling) record(502, `proxy: ${e.message}`, what);
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: ${e.message}`);
       else res.destroy();
     });
-    req.pipe(out);
+    out.end(body);
+  };
+
+  const server = http.createServer((req, res) => {
+    const polling = req.url?.startsWith('/socket.io/') === true && req.url.includes('transport=polling');
+    const what = `${req.method} ${req.url?.replace(/sid=[^&]+/, 'sid=…')}`;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => forward(req, Buffer.concat(chunks), res, polling, what, false));
   });
 
   server.on('upgrade', (req, socket, head) => {
@@ -131,6 +146,7 @@ export async function startCountingProxy(target: { host: string; port: number },
     counts,
     buckets,
     upstreamConnections: () => upstreamConnections,
+    retries: () => retries,
     close: async () => {
       agent.destroy();
       for (const s of sockets) s.destroy();

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { track } from './children.ts';
 
 export interface ProxyTimeouts {
   clientMs: number;
@@ -82,7 +83,7 @@ export async function startHaproxy(targetPort: number, timeouts: ProxyTimeouts):
   writeFileSync(file, config);
   const check = spawnSync(bin, ['-c', '-f', file], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`haproxy -c refused the configuration:\n${check.stdout}${check.stderr}\n${config}`);
-  const proc: ChildProcess = spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = track(spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));

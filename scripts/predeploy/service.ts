@@ -3,6 +3,7 @@
  * from `listening`, workers (ready, pid, recycle, drain, exit) and drain deadlines missed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { track } from './children.ts';
 
 export type LogLine = Record<string, unknown> & { receivedAt: number };
 
@@ -49,7 +50,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 /** Starts `file args` in `cwd` and resolves once the primary logs `listening`. */
 export function startService(opts: { file: string; args: string[]; cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<Service> {
-  const proc = spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const logs: LogLine[] = [];
   const workers = new Map<number, WorkerInfo>();
   let stderr = '';

@@ -17,6 +17,8 @@ export interface Disconnect {
   transport: string;
   /** When the client was connected again; null if not (yet). */
   backAt: number | null;
+  /** The page was closed (reload, end of run) before it was back. */
+  endedAt: number | null;
 }
 
 export interface SoakClient {
@@ -30,6 +32,7 @@ export interface SoakClient {
   transport: string;
   /** Closed by the harness (page reload or end of run). */
   closed: boolean;
+  closedAt: number | null;
   connectErrors: number;
 }
 
@@ -83,6 +86,7 @@ export class Fleet {
       worker: null,
       transport: 'polling',
       closed: false,
+      closedAt: null,
       connectErrors: 0,
     };
     // A browser page: its own manager, socket.io-client's default reconnection and timeouts.
@@ -108,7 +112,7 @@ export class Fleet {
     });
     c.socket.on('disconnect', (reason, details) => {
       if (c.closed && reason === 'io client disconnect') return;
-      this.disconnects.push({ client: index, at: Date.now(), reason, detail: describe(details), worker: c.worker, transport: c.transport, backAt: null });
+      this.disconnects.push({ client: index, at: Date.now(), reason, detail: describe(details), worker: c.worker, transport: c.transport, backAt: null, endedAt: null });
     });
     c.socket.on('connect_error', (e) => {
       c.connectErrors += 1;
@@ -134,6 +138,8 @@ export class Fleet {
 
   close(c: SoakClient): void {
     c.closed = true;
+    c.closedAt = Date.now();
+    for (const d of this.disconnects) if (d.client === c.index && d.backAt === null && d.endedAt === null) d.endedAt = c.closedAt;
     c.socket.close();
   }
 

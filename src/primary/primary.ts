@@ -192,10 +192,11 @@ function installShutdown(p: {
     stopping = true;
     p.logger.info({ signal, event: 'shutdown' }, `received ${signal}: draining workers (up to GRACEFUL_TIMEOUT_MS=${p.config.GRACEFUL_TIMEOUT_MS})`);
     p.poller.stop();
-    const routerClosed = p.router.close();
+    // The public port stays open while workers drain: clients must still reach their
+    // session's worker to collect its close packet (new sessions are refused with 503).
     await p.supervisor.shutdown();
     await p.coordinator.stop().catch(() => undefined);
-    await Promise.race([routerClosed, new Promise((r) => setTimeout(r, 100))]);
+    await Promise.race([p.router.close(), new Promise((r) => setTimeout(r, 100))]);
     await p.metricsServer.close();
     p.logger.info({ event: 'shutdown_complete' }, 'all workers exited; bye');
     process.exit(0);

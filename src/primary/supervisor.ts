@@ -3,6 +3,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
 
+/** How long a new worker may take to become ready before it counts as hung. */
+export const BOOT_TIMEOUT_MS = 60_000;
+
 /** `transit_worker_restarts_total{reason}`. */
 export type RestartReason = 'exit' | 'crash' | 'recycled' | 'timeout';
 
@@ -77,7 +80,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   send(id: number, msg: PrimaryMessage): void {
     const m = this.workers.get(id);
-    if (m?.worker.isConnected()) m.worker.send(msg);
+    // A worker can die between the check and the write; its exit is handled in onExit.
+    if (m?.worker.isConnected()) m.worker.send(msg, undefined, () => undefined);
   }
 
   broadcast(msg: PrimaryMessage): void {
@@ -124,6 +128,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (isWorkerMessage(msg)) this.onMessage(worker.id, msg);
     });
     worker.on('exit', (code, signal) => this.onExit(worker.id, code, signal));
+    worker.on('error', (err) => this.opts.logger.warn({ worker: worker.id, err: err.message }, 'IPC to worker failed (it is probably exiting)'));
     return worker.id;
   }
 
@@ -159,7 +164,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private checkHeartbeats(): void {
     const now = this.now();
     for (const [id, m] of this.workers) {
-      if (m.endCause || now - m.lastBeat <= this.opts.timeoutMs) continue;
+      // Booting (Nest, modules) is not a blocked loop: it gets the longer boot allowance.
+      const allowed = m.state === 'starting' ? Math.max(BOOT_TIMEOUT_MS, this.opts.timeoutMs) : this.opts.timeoutMs;
+      if (m.endCause || now - m.lastBeat <= allowed) continue;
       m.endCause = 'worker_timeout';
       this.opts.logger.error(
         { worker: id, silentMs: now - m.lastBeat, event: 'worker_timeout' },

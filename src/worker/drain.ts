@@ -3,7 +3,30 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { DrainCause } from '../ipc/messages.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import type { ClosedSessions } from './closed-sessions.js';
+
+/** How long a session's close waits for its in-flight POST (engine.io would abort it). */
+export const POST_WAIT_MS = 1_000;
+/** How long live clients get to collect their close packet before the rest are discarded. */
+export const CLOSE_WAIT_MS = 3_000;
+
+/** The part of an Engine.IO session the drain uses (engine.io keeps these fields private). */
+interface EngineSession {
+  id: string;
+  close(discard?: boolean): void;
+  transport?: { dataReq?: unknown };
+}
+
+/**
+ * Closes a session once no client POST is in flight: engine.io's polling close destroys a
+ * pending POST, which the client sees as a transport error instead of a clean close.
+ */
+function closeWhenIdle(session: EngineSession, giveUpAt: number): void {
+  if (session.transport?.dataReq && Date.now() < giveUpAt) {
+    setTimeout(() => closeWhenIdle(session, giveUpAt), 10);
+    return;
+  }
+  session.close();
+}
 
 /** Time a drained worker keeps answering late requests for the sessions it closed. */
 export const DRAIN_LINGER_MS = 1_000;
@@ -12,37 +35,45 @@ export const DRAIN_LINGER_MS = 1_000;
  * Ends this worker's sessions cleanly: each Engine.IO session gets the close packet (on its
  * pending poll, or over its websocket), which clients treat as "transport close" and answer
  * with an immediate reconnect — routed by the primary to a worker that is not draining.
- * Late requests for those sessions get the close answer (see `ClosedSessions`), not a 400.
+ * Once a session has closed, late requests for it get the close answer (the worker records
+ * every closed session in `ClosedSessions`), not a 400. Recording it only then matters: a
+ * session marked closed earlier would have its next poll answered by the guard, never
+ * reaching Engine.IO, which would then wait out its close timeout.
  * Resolves once every session is closed and every connection has ended, or at `deadlineMs`.
  */
 export async function drainSessions(opts: {
   io: Server;
   http: HttpServer;
   cause: DrainCause;
-  closed: ClosedSessions;
   metrics: WorkerMetrics;
   logger: Logger;
   deadlineMs: number;
 }): Promise<void> {
-  const { io, http, cause, closed, metrics, logger } = opts;
+  const { io, http, cause, metrics, logger } = opts;
   const deadline = Date.now() + opts.deadlineMs;
   // engine.io keeps its sessions in a protected map; draining is exactly what it is for.
-  const sessions = (io.engine as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
+  const sessions = (io.engine as unknown as { clients: Record<string, EngineSession> }).clients;
   const clients = Object.values(sessions);
-  for (const client of clients) closed.add(client.id, cause);
   metrics.sessionsLost.inc({ cause }, clients.length);
   logger.info({ sessions: clients.length, cause, event: 'worker_drain' }, `draining: closing ${clients.length} sessions so their clients reconnect to another worker`);
   for (const client of clients) {
     logger.info({ sid: client.id, cause, event: 'session_lost' }, 'session closed by drain; its client reconnects to another worker');
-    client.close();
+    closeWhenIdle(client, Date.now() + POST_WAIT_MS);
   }
+  // A live client fetches its close packet with its next poll within moments; one that
+  // does not (gone, or its poll failed) is discarded rather than waited for.
+  await waitUntil(() => io.engine.clientsCount === 0, Math.min(deadline, Date.now() + CLOSE_WAIT_MS));
+  const stragglers = Object.values(sessions);
+  if (stragglers.length > 0) logger.info({ sessions: stragglers.length, event: 'drain_discard' }, 'sessions did not collect their close packet in time; discarding them');
+  for (const client of stragglers) client.close(true);
   await waitUntil(() => io.engine.clientsCount === 0, deadline);
   await sleep(Math.min(DRAIN_LINGER_MS, Math.max(0, deadline - Date.now())));
   // close() stops the loopback listener and ends idle keep-alive connections; busy ones
   // finish their request (answered with Connection: close) and then end.
   const allClosed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
-  await Promise.race([allClosed, sleep(Math.max(0, deadline - Date.now()))]);
+  const ended = await Promise.race([allClosed.then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
+  if (!ended) logger.warn({ event: 'drain_deadline' }, 'connections still open at the drain deadline; closing them');
   http.closeAllConnections();
 }
 

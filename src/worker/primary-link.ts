@@ -34,6 +34,7 @@ export class PrimaryLink extends EventEmitter<PrimaryLinkEvents> {
   }
 
   send(msg: WorkerMessage): void {
-    if (this.proc.connected) this.proc.send?.(msg);
+    // The primary may be gone between the check and the write; `disconnect` ends us then.
+    if (this.proc.connected) this.proc.send?.(msg, undefined, undefined, () => undefined);
   }
 }

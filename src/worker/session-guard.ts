@@ -53,9 +53,11 @@ function route(req: IncomingMessage, res: ServerResponse, passOn: Listener, o: S
   if (sid && o.closed.causeOf(sid)) return answerLostSession(req, res);
   if (!o.sticky || forwardedBy) return passOn(req, res);
   if (!sid) {
-    const peer = o.isDraining() ? o.directory.acceptingPeer(o.me) : undefined;
-    if (peer) return forwardRequest(req, res, { port: peer, fromWorker: o.me }, () => passOn(req, res));
-    return passOn(req, res);
+    if (!o.isDraining()) return passOn(req, res);
+    const peer = o.directory.acceptingPeer(o.me);
+    if (peer) return forwardRequest(req, res, { port: peer, fromWorker: o.me }, () => refuseWhileStopping(req, res));
+    // Every worker drains (shutdown): a new session here would only be closed again.
+    return refuseWhileStopping(req, res);
   }
   const owner = ownerOfSession(sid);
   if (owner === null || owner === o.me) return passOn(req, res);
@@ -70,6 +72,12 @@ function route(req: IncomingMessage, res: ServerResponse, passOn: Listener, o: S
     return answerLostSession(req, res);
   }
   passOn(req, res);
+}
+
+function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1', Connection: 'close' });
+  res.end('shutting down: connect again in a moment\n');
 }
 
 function countResponse(req: IncomingMessage, res: ServerResponse, metrics: WorkerMetrics): void {

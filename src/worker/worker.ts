@@ -7,6 +7,7 @@ import { register } from 'prom-client';
 import type { Server } from 'socket.io';
 import { AppModule } from '../app.module.js';
 import type { Config } from '../config/config.js';
+import type { DrainCause } from '../ipc/messages.js';
 import { ENGINE_PATH, TransitIoAdapter } from '../gateway/transit-io.adapter.js';
 import { VehiclesGateway } from '../gateway/vehicles.gateway.js';
 import { createLogger } from '../logging/logger.js';
@@ -36,6 +37,7 @@ export async function runWorker(config: Config): Promise<void> {
   const closed = new ClosedSessions();
   const viewers = new ViewerReporter(link);
   let draining = false;
+  let drainCause: DrainCause | undefined;
   let io: Server | undefined;
   const metrics = new WorkerMetrics(workerId, () => countByTransport(io));
 
@@ -53,7 +55,7 @@ export async function runWorker(config: Config): Promise<void> {
   await app.init();
   io = app.get(VehiclesGateway).server;
   io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) =>
-    session.once('close', () => closed.add(session.id, 'session_closed')),
+    session.once('close', () => closed.add(session.id, drainCause ?? 'session_closed')),
   );
   viewers.countSocketsWith(() => io!.of('/').sockets.size);
   const http = app.getHttpServer() as HttpServer;
@@ -78,7 +80,8 @@ export async function runWorker(config: Config): Promise<void> {
   link.on('drain', async (m) => {
     if (draining) return;
     draining = true;
-    await drainSessions({ io: io!, http, cause: m.cause, closed, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
+    drainCause = m.cause;
+    await drainSessions({ io: io!, http, cause: m.cause, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
     // Final counters, so the instance totals keep what this worker counted since the last scrape.
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
     link.send({ t: 'drained' });

@@ -254,7 +254,9 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
     const lastApiCallAt = Date.now();
     await w.page.close();
     const closedAt = Date.now();
-    const gone = await waitUntil(() => scrape(app.metricsPort), (m) => m.sockets === 0 && m.viewers === 0, 20_000, 'demand back to 0');
+    await waitUntil(() => scrape(app.metricsPort), (m) => m.sockets === 0, 15_000, 'the page’s socket gone', 50);
+    const socketGoneMs = Date.now() - closedAt;
+    const gone = await waitUntil(() => scrape(app.metricsPort), (m) => m.sockets === 0 && m.viewers === 0, 20_000, 'demand back to 0', 50);
     recordFigure('browser: route picker and demand', {
       route: target,
       tabsToReachList: tabs,
@@ -265,6 +267,7 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
       status,
       viewersWhileWatching: watching.viewers,
       socketsWhileWatching: watching.sockets,
+      socketsZeroAfterCloseMs: socketGoneMs,
       demandZeroAfterCloseMs: Date.now() - closedAt,
       fallbackWindowMs: 2 * Number(FAST.FALLBACK_INTERVAL_MS),
       sinceLastApiCallMs: Date.now() - lastApiCallAt,
@@ -423,61 +426,103 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
 
   it('the status flickers: a non-Live state within 30 s after having been Live, with 400 Session ID unknown', async () => {
     app = await startTopology({ ...FAST, TILE_URL: tiles.url, STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
-    const w = await open();
-    await w.page.goto(app.base, { waitUntil: 'load' });
-    // Sample the hook every 100 ms as well as the in-page MutationObserver (which sees every change).
-    const sampled: { t: number; status: string }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const status = await hook.status(w.page).catch(() => '');
-        sampled.push({ t: Date.now(), status });
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    try {
-      const live = await waitUntil(() => w.statuses(), (s) => s.some((x) => x.kind === 'live'), 30_000, 'Live at least once');
-      const liveAt = live.find((x) => x.kind === 'live')!.t;
-      const flicker = await waitUntil(() => w.statuses(), (s) => nonLiveAfter(s, liveAt).length > 0, 30_000, 'a non-Live state after Live');
-      const firstDown = nonLiveAfter(flicker, liveAt)[0]!;
-      // Keep watching for a fixed window to measure how bad it is.
-      const windowMs = 20_000;
-      await new Promise((r) => setTimeout(r, Math.max(0, liveAt + windowMs - Date.now())));
-      const samples = (await w.statuses()).filter((s) => s.t >= liveAt && s.t <= liveAt + windowMs);
-      let liveMs = 0;
-      let liveToDown = 0;
-      for (let i = 0; i < samples.length; i++) {
-        const end = i + 1 < samples.length ? samples[i + 1]!.t : liveAt + windowMs;
-        if (samples[i]!.kind === 'live') liveMs += end - samples[i]!.t;
-        if (i > 0 && samples[i - 1]!.kind === 'live' && samples[i]!.kind !== 'live') liveToDown++;
-      }
-      const kinds = [...new Set(samples.map((s) => s.kind))];
-      const sampledNonLive = sampled.filter((s) => s.t > liveAt && s.status !== '' && !s.status.startsWith('Live')).length;
-      const bodies = w.socket400s.map((b) => b.body);
-      recordFigure('browser: unsafe topology (STICKY=false, 2 workers)', {
-        windowMs,
-        firstNonLiveAfterLiveMs: firstDown.t - liveAt,
-        firstNonLiveText: firstDown.text,
-        liveToNonLiveFlips: liveToDown,
-        liveSharePct: Math.round((liveMs / windowMs) * 100),
-        statesSeen: kinds,
-        sampledEvery100ms: sampled.length,
-        sampledNonLive,
-        socketIo400s: w.all400s(),
-        polling400s: w.socket400s.length,
-        websocketHandshake400s: w.wsErrors.filter((e) => /\b400\b/.test(e)).length,
-        socketIoStatuses: Object.fromEntries(w.socketStatuses),
-        sessions: w.sids.length,
-        sessionOwners: [...new Set(w.sids.map((s) => ownerOfSession(s)))],
-        fallbackPolls: w.apiVehicles.length,
+    // In a real browser the bug is probabilistic per page load: its keep-alive connections and its
+    // WebSocket each reach a worker by round-robin, and a page whose connections all reach its
+    // session's worker settles and stays Live (measured: 4 loads in 10 one at a time, more when
+    // several load together). Flickers come within seconds of the first Live (observed: 18 ms–4.3 s),
+    // because a settled page opens no new connections. So pages are opened in rounds of 3 (fresh
+    // contexts: users opening the map), each watched for 10 s after its first Live (inside the 30 s
+    // the issue allows), and rounds continue while none has flickered, within a time budget.
+    const ROUND = 3;
+    const AFTER_LIVE_MS = 10_000;
+    const NEVER_LIVE_MS = 25_000;
+    const BUDGET_MS = 150_000;
+    const started = Date.now();
+    const trials: Record<string, unknown>[] = [];
+    let flickered = 0;
+    let total400 = 0;
+    const bad: { body: string }[] = [];
+    for (let round = 0; flickered === 0 && (round === 0 || Date.now() - started < BUDGET_MS); round++) {
+      const ws = await Promise.all(Array.from({ length: ROUND }, () => open()));
+      const loadedAt = Date.now();
+      await Promise.all(ws.map((w) => w.page.goto(app!.base, { waitUntil: 'load' })));
+      // status() sampled every 100 ms from outside, next to the in-page MutationObserver (which sees every change).
+      const sampled = ws.map(() => [] as { t: number; status: string }[]);
+      let sampling = true;
+      const samplers = ws.map(async (w, i) => {
+        while (sampling) {
+          sampled[i]!.push({ t: Date.now(), status: await hook.status(w.page).catch(() => '') });
+          await new Promise((r) => setTimeout(r, 100));
+        }
       });
-      expect(firstDown.t - liveAt).toBeLessThanOrEqual(30_000);
-      expect(sampledNonLive).toBeGreaterThan(0); // the 100 ms samples of status() saw it too
-      expect(w.all400s()).toBeGreaterThan(0);
-      expect(bodies.some((b) => b.includes('Session ID unknown'))).toBe(true);
-    } finally {
-      sampling = false;
-      await sampler;
+      const outcome: ({ kind: 'flicker'; liveAt: number; down: StatusSample } | { kind: 'settled' | 'never-live'; liveAt: number | null } | null)[] =
+        ws.map(() => null);
+      try {
+        await waitUntil(
+          async () => {
+            for (const [i, w] of ws.entries()) {
+              if (outcome[i]) continue;
+              const samples = await w.statuses();
+              const live = samples.find((x) => x.kind === 'live');
+              const down = live ? nonLiveAfter(samples, live.t)[0] : undefined;
+              if (live && down) outcome[i] = { kind: 'flicker', liveAt: live.t, down };
+              else if (live && Date.now() - live.t > AFTER_LIVE_MS) outcome[i] = { kind: 'settled', liveAt: live.t };
+              else if (!live && Date.now() - loadedAt > NEVER_LIVE_MS) outcome[i] = { kind: 'never-live', liveAt: null };
+            }
+            return outcome.every((o) => o !== null);
+          },
+          (done) => done,
+          NEVER_LIVE_MS + AFTER_LIVE_MS + 15_000,
+          'every page flickered, stayed Live for the window, or never got Live',
+          200,
+        );
+      } finally {
+        sampling = false;
+        await Promise.all(samplers);
+      }
+      for (const [i, w] of ws.entries()) {
+        const o = outcome[i]!;
+        const samples = await w.statuses();
+        const liveAt = o.liveAt;
+        if (o.kind === 'flicker') flickered++;
+        total400 += w.all400s();
+        bad.push(...w.socket400s);
+        trials.push({
+          round,
+          outcome: o.kind,
+          firstLiveMs: liveAt === null ? null : liveAt - loadedAt,
+          firstNonLiveAfterLiveMs: o.kind === 'flicker' ? o.down.t - o.liveAt : null,
+          firstNonLiveText: o.kind === 'flicker' ? o.down.text : null,
+          liveToNonLive: samples.filter((x, k) => k > 0 && samples[k - 1]!.kind === 'live' && x.kind !== 'live').length,
+          statesSeen: [...new Set(samples.map((x) => x.kind))],
+          sampledNonLiveAfterLive: liveAt === null ? 0 : sampled[i]!.filter((x) => x.t > liveAt && x.status !== '' && !x.status.startsWith('Live')).length,
+          finalStatus: samples.at(-1)?.text,
+          socketIo400s: w.all400s(),
+          polling400s: w.socket400s.length,
+          websocketHandshake400s: w.wsErrors.filter((e) => /\b400\b/.test(e)).length,
+          sessions: w.sids.length,
+          sessionOwners: [...new Set(w.sids.map((x) => ownerOfSession(x)))],
+        });
+      }
+      // Free the CPU for the next round (checked like every page: no CSP violation, error or foreign request).
+      for (const w of ws) {
+        expect(await pageProblems(w)).toEqual({ csp: [], pageErrors: [], foreign: [] });
+        await w.page.close();
+      }
     }
-  }, 120_000);
+    recordFigure('browser: unsafe topology (STICKY=false, 2 workers)', {
+      watchAfterLiveMs: AFTER_LIVE_MS,
+      pages: trials.length,
+      flickered,
+      settled: trials.filter((t) => t.outcome === 'settled').length,
+      neverLive: trials.filter((t) => t.outcome === 'never-live').length,
+      socketIo400sTotal: total400,
+      trials,
+    });
+    expect(flickered, 'pages with a non-Live state within 30 s after Live').toBeGreaterThan(0);
+    expect(trials.every((t) => t.outcome !== 'flicker' || (t.firstNonLiveAfterLiveMs as number) <= 30_000)).toBe(true);
+    expect(total400).toBeGreaterThan(0);
+    // The page saw the protocol's answer for a session the worker does not hold.
+    await waitUntil(async () => bad.map((b) => b.body), (b) => b.some((x) => x.includes('Session ID unknown')), 5000, 'a "Session ID unknown" 400 body');
+  }, 300_000);
 });

