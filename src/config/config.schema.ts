@@ -87,8 +87,8 @@ export const envSchema = z
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** pino level. @default "info" */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** `json` (production) or `pretty` (terminal). @default "json" */
-    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    /** `json` (production) or `pretty` (terminal). @default "pretty" on a terminal, else "json" */
+    LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
     /** OTLP/HTTP endpoint; tracing is off when unset. */
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'must be an http(s) URL' }).optional(),
     /** service.name of traces. @default "transit-tracker" */

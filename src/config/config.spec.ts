@@ -41,4 +41,9 @@ describe('parseConfig', () => {
     expect(c.STICKY).toBe(false);
     expect(c.PORT).toBe(8080);
   });
+
+  it('keeps an empty TILE_URL: a map without tiles', () => {
+    expect(parseConfig({ TILE_URL: '' }).TILE_URL).toBe('');
+    expect(parseConfig({}).TILE_URL).toMatch(/openstreetmap/);
+  });
 });

@@ -8,6 +8,8 @@ export type Config = Readonly<
     CONNECT_TIMEOUT_MS: number;
     /** Derived: INSTANCE_ID, else FLY_MACHINE_ID, else hostname-pid. */
     INSTANCE_ID: string;
+    /** Derived default: `pretty` on a terminal, `json` otherwise. */
+    LOG_FORMAT: 'json' | 'pretty';
   }
 >;
 
@@ -19,9 +21,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates `env` (a plain record, usually `process.env`) into a frozen {@link Config}. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+/**
+ * Validates `env` (a plain record, usually `process.env`) into a frozen {@link Config}.
+ * `terminal` says whether stdout is a TTY (it picks the default log format).
+ */
+export function parseConfig(env: Record<string, string | undefined>, terminal = false): Config {
+  // An empty variable means "unset", except where empty is a value of its own.
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || EMPTY_IS_A_VALUE.has(k))));
   const result = envSchema.safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -38,13 +44,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
     CONNECT_TIMEOUT_MS: 3 * c.PING_INTERVAL_MS + c.PING_TIMEOUT_MS,
     INSTANCE_ID: c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
+    LOG_FORMAT: c.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
   });
 }
+
+/** Variables for which `''` is meaningful: `TILE_URL=` means "no tiles" (offline maps). */
+const EMPTY_IS_A_VALUE = new Set(['TILE_URL']);
 
 let loaded: Config | undefined;
 
 /** The one place that reads `process.env`. Later calls return the same frozen object. */
 export function loadConfig(): Config {
-  loaded ??= parseConfig(process.env);
+  loaded ??= parseConfig(process.env, process.stdout.isTTY === true);
   return loaded;
 }

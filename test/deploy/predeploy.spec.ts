@@ -60,7 +60,7 @@ const explain = (r: Run) => `${r.stdout}\n${r.stderr}`;
 /** No recycle or kill: a cause provoked on its own, in a short soak. */
 const FOCUSED = ['--recycles', '0', '--no-kill', '--churn', '0'];
 
-describe.sequential('npm run predeploy', () => {
+describe('npm run predeploy', () => {
   it('PASSES the production configuration: 0 × 400, two recycles and a kill with every client back, latency measured', { timeout: 180_000 }, async () => {
     const r = await predeploy(['--duration', '40s', '--clients', '20']);
     const f = r.summary.figures;
