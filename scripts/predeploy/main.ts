@@ -3,7 +3,7 @@
  * `npm run predeploy`: builds (npm does), then runs the exact production command with the
  * production settings on 127.0.0.1, soaks it like browsers would and prints PASS or FAIL
  * with each named cause. Writes a JSON summary and a self-contained HTML report.
- * Exit code: 0 PASS, 1 FAIL, 2 usage or harness error. See deploy/BEFORE-YOU-DEPLOY.md.
+ * Exit code: 0 PASS, 1 FAIL, 2 usage or harness error. See the README, "Before you deploy".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

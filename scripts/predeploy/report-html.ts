@@ -5,7 +5,7 @@
 import type { Summary } from './summary.ts';
 import { esc, lineChart, type ChartMarker } from './svg-chart.ts';
 
-const COLORS = { blue: '#2563eb', green: '#16a34a', orange: '#ea580c', purple: '#7c3aed', red: '#dc2626', grey: '#6b7280', teal: '#0d9488' };
+const COLORS = { blue: '#2563eb', green: '#16a34a', orange: '#ea580c', amber: '#d97706', purple: '#7c3aed', red: '#dc2626', grey: '#6b7280', teal: '#0d9488' };
 
 function tile(label: string, value: string, bad = false): string {
   return `<div class="tile${bad ? ' bad' : ''}"><div class="v">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
@@ -18,7 +18,7 @@ export function renderReport(s: Summary): string {
   const xMax = f.durationMs / 1000;
   const markers: ChartMarker[] = s.events
     .filter((e) => e.kind === 'recycle' || e.kind === 'kill')
-    .map((e) => ({ x: e.t / 1000, label: e.label, color: e.kind === 'kill' ? COLORS.red : COLORS.orange }));
+    .map((e) => ({ x: e.t / 1000, label: e.label, color: e.kind === 'kill' ? COLORS.red : COLORS.amber, short: e.kind === 'kill' ? 'kill' : 'recycle' }));
   const pts = <K extends keyof Summary['series'][number]>(k: K) => s.series.map((p): [number, number | null] => [p.t, p[k] as number | null]);
   const charts = [
     lineChart({ title: 'Polling 400 rate (independent count)', unit: '% of polls', xMax, markers, threshold: { y: s.options.max400Rate * 100, label: `${s.options.max400Rate * 100} % fails` }, series: [{ name: '400 rate', color: COLORS.red, points: pts('rate400Pct') }] }),
@@ -106,7 +106,7 @@ pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}
 <div class="verdict ${s.verdict}">${s.verdict}${s.causes.length ? ` — ${s.causes.length} cause${s.causes.length > 1 ? 's' : ''}` : ''}${s.warnings.length ? ` · ${s.warnings.length} warning${s.warnings.length > 1 ? 's' : ''}` : ''}</div>
 ${findings ? `<ul class="findings">${findings}</ul>` : '<p>No cause and no warning.</p>'}
 <h2>Key figures</h2><div class="tiles">${tiles.join('')}</div>
-<h2>Over time</h2><p class="legend">Dashed vertical lines: <span style="color:${COLORS.orange}">worker recycles</span>, <span style="color:${COLORS.red}">the worker kill</span>.</p>
+<h2>Over time</h2><p class="legend">Dashed vertical lines: <span style="color:${COLORS.amber}">worker recycles</span>, <span style="color:${COLORS.red}">the worker kill</span>.</p>
 ${charts.map((c) => `<div class="chart">${c}</div>`).join('\n')}
 <h2>Lost sessions</h2>
 <table><tr><th>cause</th><th>lost</th><th>not back within ${s.options.reconnectWithinMs} ms</th><th>median back</th><th>max back</th><th>reasons</th></tr>${lossRows}</table>

@@ -16,6 +16,8 @@ export interface ChartMarker {
   x: number;
   label: string;
   color: string;
+  /** A word drawn next to the line. */
+  short?: string;
 }
 
 export interface ChartOptions {
@@ -74,7 +76,9 @@ export function lineChart(o: ChartOptions): string {
   parts.push(`<text x="12" y="${T + ph / 2}" font-size="11" fill="#555" transform="rotate(-90 12 ${T + ph / 2})" text-anchor="middle">${esc(o.unit)}</text>`);
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#bbb"/>`);
   for (const m of o.markers ?? []) {
-    parts.push(`<line x1="${X(m.x).toFixed(1)}" x2="${X(m.x).toFixed(1)}" y1="${T}" y2="${T + ph}" stroke="${m.color}" stroke-dasharray="4 3" stroke-width="1.5"><title>${esc(m.label)}</title></line>`);
+    const x = X(m.x).toFixed(1);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${T}" y2="${T + ph}" stroke="${m.color}" stroke-dasharray="4 3" stroke-width="1.5"><title>${esc(m.label)}</title></line>`);
+    parts.push(`<text x="${Number(x) + 3}" y="${T + 11}" font-size="10" fill="${m.color}">${esc(m.short ?? '')}</text>`);
   }
   if (o.threshold) {
     const y = Y(o.threshold.y).toFixed(1);
@@ -97,7 +101,8 @@ export function lineChart(o: ChartOptions): string {
     }
     flush();
   }
-  let lx = L + 260;
+  // Legend to the right of the title (about 7.5 px a character at 14 px).
+  let lx = L + Math.round(o.title.length * 8) + 24;
   for (const s of o.series) {
     parts.push(`<rect x="${lx}" y="9" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="15" font-size="11" fill="#333">${esc(s.name)}</text>`);
     lx += 24 + s.name.length * 6.5;

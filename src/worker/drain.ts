@@ -45,6 +45,8 @@ export async function drainSessions(opts: {
   io: Server;
   http: HttpServer;
   cause: DrainCause;
+  /** Connections the primary handed to this worker that are still open. */
+  handedIn: () => number;
   metrics: WorkerMetrics;
   logger: Logger;
   deadlineMs: number;
@@ -69,11 +71,16 @@ export async function drainSessions(opts: {
   await waitUntil(() => io.engine.clientsCount === 0, deadline);
   await sleep(Math.min(DRAIN_LINGER_MS, Math.max(0, deadline - Date.now())));
   // close() stops the loopback listener and ends idle keep-alive connections; busy ones
-  // finish their request (answered with Connection: close) and then end.
-  const allClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+  // finish their request (answered with Connection: close) and then end. Its callback does
+  // not know the connections the primary handed in, so those are counted separately: a
+  // long-poll relayed from here to another worker's live session must finish, not be cut.
+  const listenerClosed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
-  const ended = await Promise.race([allClosed.then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
-  if (!ended) logger.warn({ event: 'drain_deadline' }, 'connections still open at the drain deadline; closing them');
+  await waitUntil(() => opts.handedIn() === 0, deadline);
+  const ended = await Promise.race([listenerClosed.then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
+  if (!ended || opts.handedIn() > 0) {
+    logger.warn({ event: 'drain_deadline', open: opts.handedIn() }, 'connections still open at the drain deadline; closing them (raise GRACEFUL_TIMEOUT_MS above PING_INTERVAL_MS)');
+  }
   http.closeAllConnections();
 }
 

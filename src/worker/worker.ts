@@ -75,13 +75,18 @@ export async function runWorker(config: Config): Promise<void> {
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));
   link.on('directory', (m) => directory.update(m));
-  link.on('conn', (m, socket) => injectConnection(http, socket, m.head));
+  const handedIn = new Set<Socket>();
+  link.on('conn', (m, socket) => {
+    handedIn.add(socket);
+    socket.once('close', () => handedIn.delete(socket));
+    injectConnection(http, socket, m.head);
+  });
   link.on('metrics-req', async (m) => link.send({ t: 'metrics-res', id: m.id, metrics: await register.getMetricsAsJSON() }));
   link.on('drain', async (m) => {
     if (draining) return;
     draining = true;
     drainCause = m.cause;
-    await drainSessions({ io: io!, http, cause: m.cause, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
+    await drainSessions({ io: io!, http, cause: m.cause, handedIn: () => handedIn.size, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
     // Final counters, so the instance totals keep what this worker counted since the last scrape.
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
     link.send({ t: 'drained' });
