@@ -8,9 +8,9 @@
  * The generated files are committed; test/observability checks they equal this output.
  * Erasable TypeScript only; relative imports carry their `.ts` extension.
  */
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildRulesYaml, readRuleExpressions, RULES_YML_URL, writeRulesYaml } from '../prometheus/rules.ts';
+import { buildRulesYaml, isMainModule, readRuleExpressions, RULES_YML_URL, writeRulesYaml } from '../prometheus/rules.ts';
 import { type Json, type JsonObject } from './src/grafana.ts';
 import { overviewDashboard } from './src/overview.ts';
 import { workersDashboard } from './src/workers.ts';
@@ -95,17 +95,7 @@ export function staleFiles(): string[] {
     .map(([path]) => path);
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   if (process.argv.includes('--check')) {
     const stale = staleFiles();
     for (const path of stale) console.error(`out of date: ${path} (run node dashboards/generate.ts)`);

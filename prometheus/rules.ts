@@ -346,16 +346,17 @@ export function writeRulesYaml(): string {
   return path;
 }
 
-function isMain(): boolean {
+/** True when the module at `moduleUrl` is the script node was started with. */
+export function isMainModule(moduleUrl: string): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false;
   }
 }
 
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   console.log(`wrote ${writeRulesYaml()}`);
 }

@@ -5,6 +5,7 @@
  * Erasable TypeScript only (Node runs it with type stripping): no enums, namespaces or
  * parameter properties.
  */
+import { WORKER_RESTARTS_TOTAL } from '../../src/metrics/metric-names.ts';
 
 /** uid of the provisioned Prometheus datasource (grafana/provisioning/datasources/prometheus.yml). */
 export const DATASOURCE_UID = 'transit-prometheus';
@@ -287,4 +288,18 @@ export function dashboardLink(title: string, uid: string): JsonObject {
     type: 'link',
     url: `/d/${uid}`,
   };
+}
+
+/** "Worker restarts by reason": on both dashboards, so built once. */
+export function workerRestartsPanel(extra: Partial<TimeseriesOptions> = {}): PendingPanel {
+  return timeseries({
+    title: 'Worker restarts by reason',
+    description: 'Workers replaced by the primary in each 15-minute window, by reason: exit, crash, recycled, timeout.',
+    queries: [{ expr: `sum by (reason) (increase(${WORKER_RESTARTS_TOTAL}[15m]))`, legend: '{{reason}}' }],
+    drawStyle: 'bars',
+    fillOpacity: 60,
+    stacking: true,
+    decimals: 0,
+    ...extra,
+  });
 }

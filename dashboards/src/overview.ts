@@ -27,6 +27,7 @@ import {
   row,
   stat,
   timeseries,
+  workerRestartsPanel,
   type JsonObject,
 } from './grafana.ts';
 
@@ -261,16 +262,7 @@ export function overviewDashboard(): JsonObject {
         queries: quantiles(UPSTREAM_REQUEST_DURATION_SECONDS, ['feed']),
         unit: 's',
       }),
-      timeseries({
-        title: 'Worker restarts by reason',
-        description: 'Workers replaced by the primary in each 15-minute window, by reason: exit, crash, recycled, timeout.',
-        queries: [{ expr: `sum by (reason) (increase(${WORKER_RESTARTS_TOTAL}[15m]))`, legend: '{{reason}}' }],
-        drawStyle: 'bars',
-        fillOpacity: 60,
-        stacking: true,
-        decimals: 0,
-        w: 24,
-      }),
+      workerRestartsPanel({ w: 24 }),
     ],
   });
 }

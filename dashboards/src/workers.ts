@@ -2,8 +2,8 @@
  * "Transit Tracker — Workers" (uid transit-workers): prom-client's per-process default
  * metrics, which carry a `worker` label ("primary", "1", "2", ...), plus restarts.
  */
-import { WORKER_LABEL, WORKER_RESTARTS_TOTAL } from '../../src/metrics/metric-names.ts';
-import { dashboard, dashboardLink, row, timeseries, type JsonObject } from './grafana.ts';
+import { WORKER_LABEL } from '../../src/metrics/metric-names.ts';
+import { dashboard, dashboardLink, row, timeseries, workerRestartsPanel, type JsonObject } from './grafana.ts';
 
 export const WORKERS_UID = 'transit-workers';
 
@@ -71,15 +71,7 @@ export function workersDashboard(): JsonObject {
         queries: [{ expr: `max by (${W}) (time() - process_start_time_seconds)`, legend: `{{${W}}}` }],
         unit: 's',
       }),
-      timeseries({
-        title: 'Worker restarts by reason',
-        description: 'Workers replaced by the primary in each 15-minute window, by reason: exit, crash, recycled, timeout.',
-        queries: [{ expr: `sum by (reason) (increase(${WORKER_RESTARTS_TOTAL}[15m]))`, legend: '{{reason}}' }],
-        drawStyle: 'bars',
-        fillOpacity: 60,
-        stacking: true,
-        decimals: 0,
-      }),
+      workerRestartsPanel(),
     ],
   });
 }

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import { freePort } from '../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './promtool.js';
@@ -64,17 +64,6 @@ export interface PrometheusOptions {
   readyTimeoutMs?: number;
 }
 
-/** A port nobody listens on right now (the kernel's pick for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The prometheus.yml the server runs with. */
 export function prometheusConfig(o: Required<Pick<PrometheusOptions, 'target' | 'ruleFiles' | 'scrapeInterval' | 'evaluationInterval'>>): string {

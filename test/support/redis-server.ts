@@ -1,19 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
+import { freePort } from './free-port.js';
 
 /** A throwaway redis-server (Debian package `redis-server`) on a free loopback port. */
 export interface RedisServer {
   url: string;
   stop: () => Promise<void>;
-}
-
-/** A port that was free a moment ago (redis-server cannot pick its own). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export async function startRedis(): Promise<RedisServer> {
