@@ -65,6 +65,17 @@ describe('several instances sharing REDIS_URL: one poller for the deployment', (
     expect(upstream.calls()).toBe(settled);
   });
 
+  it('session ids name their instance; a session of another instance is replayed there (fly-replay)', async () => {
+    const c = connectClient(a.base);
+    await waitFor(() => c.socket.connected, 10_000, 'connected');
+    expect(c.socket.io.engine.id).toMatch(/^machine-a~\d+\./);
+    const foreign = `${b.base.replace(/\/$/, '')}/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(c.socket.io.engine.id)}`;
+    const res = await fetch(foreign);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('fly-replay')).toBe('instance=machine-a');
+    c.close();
+  });
+
   it('viewers only on the follower still keep the leader polling', async () => {
     const leader = a.logs.some((l) => l.event === 'poller_lease' && l.leader === true) ? a : b;
     const follower = leader === a ? b : a;

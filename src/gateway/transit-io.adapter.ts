@@ -36,7 +36,9 @@ export class TransitIoAdapter extends IoAdapter {
       allowEIO3: false,
       cors: c.CORS_ORIGINS.length > 0 ? { origin: c.CORS_ORIGINS.includes('*') ? '*' : [...c.CORS_ORIGINS] } : undefined,
     } as ServerOptions);
-    server.engine.generateId = () => newSessionId(this.workerId);
+    // With several instances (REDIS_URL) the id also names this instance, for fly-replay.
+    const instance = c.REDIS_URL ? c.INSTANCE_ID : undefined;
+    server.engine.generateId = () => newSessionId(this.workerId, instance);
     server.adapter(createAdapter());
     return server;
   }

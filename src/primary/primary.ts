@@ -42,7 +42,7 @@ export async function runPrimary(config: Config): Promise<void> {
   const coordinator = createCoordinator(config, logger);
   const demand = () => coordinator.demand(localDemand());
   const store = new VehicleStore();
-  const supervisor = new Supervisor({ size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
+  const supervisor = new Supervisor({ env: { INSTANCE_ID: config.INSTANCE_ID }, size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
   const gone = new Map<number, LostCause>();
   const feed = createFeed(config);
   let poller: PollController;
@@ -125,6 +125,7 @@ export async function runPrimary(config: Config): Promise<void> {
 
   const router = new Router({
     sticky: config.STICKY,
+    instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
     logger,
     table: () => {
       const entries = supervisor.entries();

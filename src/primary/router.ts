@@ -1,6 +1,8 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { flyReplayResponse } from './fly-replay.js';
 import { parseRequestHead, type RequestHead } from './request-line.js';
+import { foreignInstance } from './session-id.js';
 import { chooseWorker, type RouteChoice, type RoutingTable } from './routing.js';
 
 /** How long a new connection may take to send its request line. */
@@ -8,6 +10,8 @@ export const FIRST_LINE_TIMEOUT_MS = 10_000;
 
 export interface RouterOptions {
   sticky: boolean;
+  /** This instance's name when several share a deployment (REDIS_URL); sessions of others are replayed there. */
+  instance?: string;
   logger: Logger;
   table: () => RoutingTable;
   /** Hands the connection (paused) and the bytes read so far to a worker. */
@@ -72,6 +76,11 @@ export class Router {
   }
 
   private route(socket: net.Socket, head: RequestHead, buf: Buffer): void {
+    const elsewhere = this.opts.sticky && head.engine && head.sid ? foreignInstance(head.sid, this.opts.instance) : null;
+    if (elsewhere) {
+      socket.end(flyReplayResponse(elsewhere));
+      return;
+    }
     const choice = chooseWorker(head, this.opts.table(), this.opts.sticky, this.turn++);
     if (!choice) {
       this.reject(socket, 503, 'no worker is ready');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { recycleLimit } from './recycle-limit.js';
 import { parseRequestHead } from './request-line.js';
 import { chooseWorker } from './routing.js';
-import { newSessionId, ownerOfSession } from './session-id.js';
+import { foreignInstance, instanceOfSession, newSessionId, ownerOfSession } from './session-id.js';
 
 const head = (line: string) => parseRequestHead(Buffer.from(`${line}\r\nHost: x\r\n\r\n`))!;
 
@@ -12,6 +12,18 @@ describe('session ids', () => {
     expect(ownerOfSession(a)).toBe(37);
     expect(a).not.toBe(newSessionId(37));
     expect(a).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]{20}$/);
+  });
+
+  it('name their instance when several share a deployment', () => {
+    const sid = newSessionId(5, 'e2865a0f4d1e38');
+    expect(sid).toMatch(/^e2865a0f4d1e38~5\./);
+    expect(ownerOfSession(sid)).toBe(5);
+    expect(instanceOfSession(sid)).toBe('e2865a0f4d1e38');
+    expect(instanceOfSession(newSessionId(5))).toBeNull();
+    expect(foreignInstance(sid, 'e2865a0f4d1e38')).toBeNull();
+    expect(foreignInstance(sid, 'other')).toBe('e2865a0f4d1e38');
+    expect(foreignInstance(sid, undefined)).toBeNull(); // single instance: not our concern
+    expect(foreignInstance(newSessionId(5), 'other')).toBeNull();
   });
 
   it('reject ids not of our making', () => {

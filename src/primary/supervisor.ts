@@ -22,6 +22,8 @@ interface Managed {
 }
 
 export interface SupervisorOptions {
+  /** Extra environment of every worker (e.g. the instance id the primary settled on). */
+  env?: Record<string, string>;
   size: number;
   timeoutMs: number;
   gracefulMs: number;
@@ -121,7 +123,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawn(): number {
-    const worker = cluster.fork();
+    const worker = cluster.fork(this.opts.env);
     const m: Managed = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), replaced: false };
     this.workers.set(worker.id, m);
     worker.on('message', (msg: unknown) => {

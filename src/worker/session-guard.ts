@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { ownerOfSession } from '../primary/session-id.js';
+import { flyReplayHeaders } from '../primary/fly-replay.js';
+import { foreignInstance, ownerOfSession } from '../primary/session-id.js';
 import type { ClosedSessions } from './closed-sessions.js';
 import { FORWARDED_HEADER, forwardRequest } from './forward.js';
 import { answerLostSession } from './lost-session.js';
@@ -9,6 +10,8 @@ import type { WorkerDirectory } from './worker-directory.js';
 
 export interface SessionGuardOptions {
   me: number;
+  /** This instance's name when several share a deployment; see `Router`. */
+  instance?: string;
   sticky: boolean;
   enginePath: string;
   directory: WorkerDirectory;
@@ -58,6 +61,12 @@ function route(req: IncomingMessage, res: ServerResponse, passOn: Listener, o: S
     if (peer) return forwardRequest(req, res, { port: peer, fromWorker: o.me }, () => refuseWhileStopping(req, res));
     // Every worker drains (shutdown): a new session here would only be closed again.
     return refuseWhileStopping(req, res);
+  }
+  const elsewhere = foreignInstance(sid, o.instance);
+  if (elsewhere) {
+    req.resume();
+    res.writeHead(409, flyReplayHeaders(elsewhere)).end(`session belongs to instance ${elsewhere}\n`);
+    return;
   }
   const owner = ownerOfSession(sid);
   if (owner === null || owner === o.me) return passOn(req, res);

@@ -61,6 +61,7 @@ export async function runWorker(config: Config): Promise<void> {
   const http = app.getHttpServer() as HttpServer;
   installSessionGuard(http, {
     me: workerId,
+    instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
     sticky: config.STICKY,
     enginePath: ENGINE_PATH,
     directory,
