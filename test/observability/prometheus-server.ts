@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../scripts/predeploy/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './promtool.js';

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { freePort } from './free-port.js';
+import { freePort } from '../../scripts/predeploy/free-port.ts';
 
 /** A throwaway redis-server (Debian package `redis-server`) on a free loopback port. */
 export interface RedisServer {

@@ -1,6 +1,6 @@
 import net, { type AddressInfo } from 'node:net';
 
-/** A loopback port nobody listens on right now, for servers that cannot pick their own (Redis, Prometheus). */
+/** A loopback port nobody listens on right now, for servers that cannot pick their own (HAProxy here; Redis and Prometheus in the tests). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
