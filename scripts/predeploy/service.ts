@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { track } from './children.ts';
+import { readJsonLines } from './json-lines.ts';
 
 export type LogLine = Record<string, unknown> & { receivedAt: number };
 
@@ -54,7 +55,6 @@ export function startService(opts: { file: string; args: string[]; cwd: string; 
   const logs: LogLine[] = [];
   const workers = new Map<number, WorkerInfo>();
   let stderr = '';
-  let buffered = '';
   let drainTimeouts = 0;
   let stopping = false;
   let exitInfo: ReturnType<Service['exited']>;
@@ -86,19 +86,11 @@ export function startService(opts: { file: string; args: string[]; cwd: string; 
     if (typeof line.msg === 'string' && line.msg.includes('did not drain within GRACEFUL_TIMEOUT_MS')) drainTimeouts += 1;
   };
 
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) !== -1) {
-      const text = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      try {
-        onLine({ ...(JSON.parse(text) as Record<string, unknown>), receivedAt: Date.now() });
-      } catch {
-        stderr += `${text}\n`;
-      }
-    }
-  });
+  readJsonLines(
+    proc.stdout!,
+    (line) => onLine({ ...line, receivedAt: Date.now() }),
+    (text) => (stderr += `${text}\n`),
+  );
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => {
     stderr += c;
     if (stderr.length > 200_000) stderr = stderr.slice(-100_000);

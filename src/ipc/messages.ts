@@ -20,7 +20,7 @@ export interface WorkerEntry {
 export type PrimaryMessage =
   | { t: 'data'; snapshot: Snapshot; delta?: Delta }
   | { t: 'feed-status'; status: FeedStatus }
-  | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause>; nextId: number }
+  | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause> }
   | { t: 'conn'; head: Uint8Array }
   | { t: 'drain'; cause: DrainCause }
   | { t: 'metrics-req'; id: number };
@@ -29,13 +29,11 @@ export type PrimaryMessage =
 export type WorkerMessage =
   | { t: 'ready'; internalPort: number }
   | { t: 'viewers'; sockets: number; lastFallbackAt: number }
-  | { t: 'heartbeat' }
   | { t: 'max-requests'; served: number }
-  | { t: 'drained' }
   | { t: 'metrics-res'; id: number; metrics: unknown[] };
 
 const PRIMARY_TYPES = new Set(['data', 'feed-status', 'directory', 'conn', 'drain', 'metrics-req']);
-const WORKER_TYPES = new Set(['ready', 'viewers', 'heartbeat', 'max-requests', 'drained', 'metrics-res']);
+const WORKER_TYPES = new Set(['ready', 'viewers', 'max-requests', 'metrics-res']);
 
 /** Narrows an IPC message to ours; other senders (cluster adapter, prom-client) share the channel. */
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {

@@ -16,6 +16,7 @@ import { VehicleStore } from '../store/vehicle-store.js';
 import { traceUpstreamCall } from '../telemetry/spans.js';
 import { WorkerMetricsCollector } from './worker-metrics-collector.js';
 import { Router } from './router.js';
+import type { RoutingTable } from './routing.js';
 import { Supervisor } from './supervisor.js';
 
 /** How long startup waits for every initial worker before it opens the port with those ready. */
@@ -80,7 +81,7 @@ export async function runPrimary(config: Config): Promise<void> {
     logger,
   );
   const broadcastDirectory = () =>
-    supervisor.broadcast({ t: 'directory', workers: supervisor.entries(), gone: Object.fromEntries(gone), nextId: 0 });
+    supervisor.broadcast({ t: 'directory', workers: supervisor.entries(), gone: Object.fromEntries(gone) });
 
   poller.setEnabled(false); // until the coordinator says this instance polls
   coordinator.on('leadership', (leader) => poller.setEnabled(leader));
@@ -95,7 +96,13 @@ export async function runPrimary(config: Config): Promise<void> {
     poller.demandChanged();
   };
   supervisor.on('message', (id, msg) => onWorkerMessage(id, msg));
-  supervisor.on('change', broadcastDirectory);
+  // The router reads this for every new connection; it changes only when workers do.
+  let table: RoutingTable = { accepting: [], alive: new Set() };
+  supervisor.on('change', () => {
+    const entries = supervisor.entries();
+    table = { accepting: entries.filter((e) => !e.draining).map((e) => e.id), alive: new Set(entries.map((e) => e.id)) };
+    broadcastDirectory();
+  });
   supervisor.on('restart', (reason) => metrics.workerRestarts.inc({ reason }));
   supervisor.on('gone', (id, cause) => {
     const lastReport = reports.get(id);
@@ -127,10 +134,7 @@ export async function runPrimary(config: Config): Promise<void> {
     sticky: config.STICKY,
     instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
     logger,
-    table: () => {
-      const entries = supervisor.entries();
-      return { accepting: entries.filter((e) => !e.draining).map((e) => e.id), alive: new Set(entries.map((e) => e.id)) };
-    },
+    table: () => table,
     handOff: (workerId, socket: Socket, head) => {
       const worker = supervisor.worker(workerId);
       if (!worker?.isConnected()) return false;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { flyReplayResponse } from './fly-replay.js';
 import { parseRequestHead, type RequestHead } from './request-line.js';
 import { foreignInstance } from './session-id.js';
-import { chooseWorker, type RouteChoice, type RoutingTable } from './routing.js';
+import { chooseWorker, type RoutingTable } from './routing.js';
 
 /** How long a new connection may take to send its request line. */
 export const FIRST_LINE_TIMEOUT_MS = 10_000;
@@ -16,7 +16,6 @@ export interface RouterOptions {
   table: () => RoutingTable;
   /** Hands the connection (paused) and the bytes read so far to a worker. */
   handOff: (workerId: number, socket: net.Socket, head: Buffer) => boolean;
-  onRouted?: (choice: RouteChoice, head: RequestHead) => void;
 }
 
 /**
@@ -86,7 +85,6 @@ export class Router {
       this.reject(socket, 503, 'no worker is ready');
       return;
     }
-    this.opts.onRouted?.(choice, head);
     if (!this.opts.handOff(choice.workerId, socket, buf)) this.reject(socket, 503, 'worker unavailable');
   }
 

@@ -90,7 +90,6 @@ export async function runWorker(config: Config): Promise<void> {
     await drainSessions({ io: io!, http, cause: m.cause, handedIn: () => handedIn.size, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
     // Final counters, so the instance totals keep what this worker counted since the last scrape.
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
-    link.send({ t: 'drained' });
     logger.info({ cause: m.cause }, 'worker drained; exiting');
     viewers.stop();
     process.exit(0);

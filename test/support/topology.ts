@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readJsonLines } from '../../scripts/predeploy/json-lines.ts';
 
 /** The built entry point that `npm start` runs. */
 export const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
@@ -46,20 +47,11 @@ export async function startTopology(env: Record<string, string>, timeoutMs = 45_
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
-  let buffered = '';
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        stderr += `${line}\n`;
-      }
-    }
-  });
+  readJsonLines(
+    proc.stdout!,
+    (line) => logs.push(line),
+    (text) => (stderr += `${text}\n`),
+  );
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
