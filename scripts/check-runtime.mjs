@@ -22,7 +22,11 @@ if (major < NEED_NODE) {
   );
 }
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+// Debian puts daemons such as haproxy in /usr/sbin, which a non-root PATH often lacks;
+// the tests look there too (see scripts/predeploy/haproxy.ts).
+const SEARCH_PATH = [process.env.PATH ?? '', '/usr/local/sbin', '/usr/sbin', '/sbin'].join(':');
+const has = (cmd) =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', env: { ...process.env, PATH: SEARCH_PATH } }).status === 0;
 const missing = Object.entries(PACKAGES)
   .filter(([, cmd]) => !has(cmd))
   .map(([pkg]) => pkg);
