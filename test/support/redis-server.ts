@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { freePort } from '../../scripts/predeploy/free-port.ts';
+import { findCommand } from '../../scripts/system-command.mjs';
 
 /** A throwaway redis-server (Debian package `redis-server`) on a free loopback port. */
 export interface RedisServer {
@@ -8,11 +9,12 @@ export interface RedisServer {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
+  const bin = findCommand('redis-server');
+  if (!bin) {
     throw new Error('redis-server is not installed: apt-get install -y --no-install-recommends redis-server (npm test installs it)');
   }
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${out}`)), 10_000);
