@@ -1,8 +1,9 @@
 /**
  * Browser-like Socket.IO clients on HTTP long-polling only, speaking Engine.IO v4 / Socket.IO v5
  * by hand over k6/http: handshake GET, POST "40{auth}", long-poll GETs, pongs, events.
- * Hunts polling 400s ("Session ID unknown": a request reached a worker that does not own the
- * session) and counts lost sessions and reconnects, e.g. across worker recycling.
+ * Hunts polling 400s ("Session ID unknown" for a misrouted or unknown sid: a request reached a
+ * worker that does not own the session; ended sessions are counted apart, not failed) and counts
+ * lost sessions and reconnects, e.g. across worker recycling.
  *
  *   k6 run loadtest/polling-soak.ts                       # smoke
  *   k6 run -e PROFILE=soak -e BASE_URL=http://host:8080 loadtest/polling-soak.ts

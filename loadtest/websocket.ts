@@ -1,7 +1,7 @@
 /**
  * The same clients as polling-soak.ts on Engine.IO's websocket transport (k6/websockets):
  * ws://…/socket.io/?EIO=4&transport=websocket. Same metrics where they apply
- * (polling_400_rate stays empty: there are no polling requests).
+ * (polling_unexpected_400_rate and polling_ended_400s stay empty: there are no polling requests).
  *
  *   k6 run -e PROFILE=average loadtest/websocket.ts
  */

@@ -17,6 +17,7 @@ import {
   POLL_INTERVAL_SECONDS,
   POLLER_ACTIVE,
   POLLING_REQUESTS_TOTAL,
+  SESSION_UNKNOWN_TOTAL,
   SESSIONS_LOST_TOTAL,
   SNAPSHOT_AGE_SECONDS,
   UPSTREAM_DAILY_BUDGET,
@@ -55,18 +56,25 @@ export interface RuleGroup {
 
 /** Projected upstream calls per day from the last hour's call rate. */
 export const UPSTREAM_CALLS_PER_DAY = 'transit:upstream_calls_per_day';
-/** Share of Engine.IO long-polling responses that were 400 over 5 minutes. */
-export const POLLING_400_RATIO = 'transit:polling_400_ratio:rate5m';
+/**
+ * Share of Engine.IO long-polling responses over 5 minutes that were 400 "Session ID unknown"
+ * for a `misrouted` or `unknown` session id. `ended` sessions (the protocol's correct answer after
+ * a ping timeout, a client close or a recycled worker) are left out: they are expected.
+ */
+export const POLLING_MISROUTED_OR_UNKNOWN_RATIO = 'transit:polling_misrouted_or_unknown_ratio:rate5m';
 /** Calls per day an always-on poller would make: 86400 / poll interval × feeds. */
 export const UPSTREAM_ALWAYS_ON_CALLS_PER_DAY = 'transit:upstream_always_on_calls_per_day';
 
-/** PollingSessionErrors fires above this share of 400 polling responses. */
-export const POLLING_400_RATIO_THRESHOLD = 0.05;
+/** PollingSessionErrors fires above this share of misrouted-or-unknown 400 polling responses. */
+export const POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD = 0.05;
+/** `cause` values of transit_session_unknown_total that are a fault (alerts key on them); `ended` is not. */
+export const SESSION_UNKNOWN_FAULT_CAUSES = ['misrouted', 'unknown'] as const;
 /** SnapshotStale fires when the snapshot is older than this many poll intervals. */
 export const SNAPSHOT_STALE_INTERVALS = 3;
 /** SessionsLostSpike fires when more sessions than this were lost in 5 minutes (shutdown excluded). */
 export const SESSIONS_LOST_5M_THRESHOLD = 20;
 
+export const ALERT_SESSION_MISROUTED = 'SessionMisrouted';
 export const ALERT_POLLING_SESSION_ERRORS = 'PollingSessionErrors';
 export const ALERT_POLLER_ACTIVE_WITHOUT_VIEWERS = 'PollerActiveWithoutViewers';
 export const ALERT_UPSTREAM_OVER_BUDGET = 'UpstreamOverBudget';
@@ -81,9 +89,19 @@ export const EXPR = {
    * was over 60 calls. rate() also copes with counter resets on restarts.
    */
   upstreamCallsPerDay: `sum(rate(${UPSTREAM_REQUESTS_TOTAL}[1h])) * 86400`,
-  /** 400s ÷ all long-polling responses. No polling traffic: 0/0 = NaN, never alerts. */
-  polling400Ratio:
-    `sum(rate(${POLLING_REQUESTS_TOTAL}{status="400"}[5m]))\n` + `/\n` + `sum(rate(${POLLING_REQUESTS_TOTAL}[5m]))`,
+  /**
+   * Polling 400 "Session ID unknown" answers for a misrouted or never-issued sid ÷ all
+   * long-polling responses (which count those 400s too). `ended` is left out: since the
+   * worker answers closed sessions with that 400 (Engine.IO v4), plain `status="400"` is
+   * non-zero in healthy operation around recycles. `transport="polling"` because the
+   * denominator counts polling requests only. No polling traffic: 0/0 = NaN, never alerts.
+   */
+  pollingMisroutedOrUnknownRatio:
+    `sum(rate(${SESSION_UNKNOWN_TOTAL}{cause=~"${SESSION_UNKNOWN_FAULT_CAUSES.join('|')}",transport="polling"}[5m]))\n` +
+    `/\n` +
+    `sum(rate(${POLLING_REQUESTS_TOTAL}[5m]))`,
+  /** Misrouted answers (any transport) in 5 minutes: the seed's bug, must stay 0. */
+  sessionMisrouted5m: `sum(increase(${SESSION_UNKNOWN_TOTAL}{cause="misrouted"}[5m]))`,
   /** max(): config gauges are the same in every process; max() also drops instance labels. */
   upstreamAlwaysOnCallsPerDay: `86400 / max(${POLL_INTERVAL_SECONDS}) * max(${FEEDS})`,
   upstreamDailyBudget: `max(${UPSTREAM_DAILY_BUDGET})`,
@@ -103,7 +121,7 @@ export const RULE_GROUPS: RuleGroup[] = [
     name: 'transit-recording',
     rules: [
       { record: UPSTREAM_CALLS_PER_DAY, expr: EXPR.upstreamCallsPerDay },
-      { record: POLLING_400_RATIO, expr: EXPR.polling400Ratio },
+      { record: POLLING_MISROUTED_OR_UNKNOWN_RATIO, expr: EXPR.pollingMisroutedOrUnknownRatio },
       { record: UPSTREAM_ALWAYS_ON_CALLS_PER_DAY, expr: EXPR.upstreamAlwaysOnCallsPerDay },
     ],
   },
@@ -111,20 +129,37 @@ export const RULE_GROUPS: RuleGroup[] = [
     name: 'transit-alerts',
     rules: [
       {
+        alert: ALERT_SESSION_MISROUTED,
+        expr: `${EXPR.sessionMisrouted5m} > 0`,
+        for: '1m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: '{{ $value | printf "%.0f" }} requests reached a worker that does not own their live session (5m)',
+          description:
+            'transit_session_unknown_total{cause="misrouted"} grew: a polling request or websocket upgrade named ' +
+            'a session that is live on another worker and was answered 400 "Session ID unknown". This is the ' +
+            "seed system's bug; it must stay 0 (one is enough to fire, and the alert clears 5 minutes after the last).\n" +
+            'What to do: sticky routing is broken. Confirm STICKY=true and that the primary (or the load balancer) ' +
+            'routes every sid to the worker that owns it; look at "Session ID unknown by cause" by transport and at ' +
+            'the primary logs for routing-table changes around worker restarts. As a stop-gap set WEB_CONCURRENCY=1 ' +
+            'or TRANSPORTS=websocket. Never run several workers with polling and ALLOW_UNSAFE_TOPOLOGY=true.',
+        },
+      },
+      {
         alert: ALERT_POLLING_SESSION_ERRORS,
-        expr: `${POLLING_400_RATIO} > ${POLLING_400_RATIO_THRESHOLD}`,
+        expr: `${POLLING_MISROUTED_OR_UNKNOWN_RATIO} > ${POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD}`,
         for: '5m',
         labels: { severity: 'critical' },
         annotations: {
-          summary: 'Socket.IO long-polling: {{ $value | humanizePercentage }} of responses are 400',
+          summary: 'Socket.IO long-polling: {{ $value | humanizePercentage }} of responses are 400 for a misrouted or unknown session id',
           description:
-            `More than ${POLLING_400_RATIO_THRESHOLD * 100}% of Engine.IO long-polling responses have been HTTP 400 for 5 minutes ` +
-            '(usually "Session ID unknown": a poll reached a worker that does not own the session).\n' +
-            'What to do: check the "Connection errors by code" panel (code 1 = Session ID unknown). ' +
-            'If code 1 dominates, sticky routing is broken: confirm STICKY=true and that the load balancer / ' +
-            'primary routes every sid to its owning worker; as a stop-gap set WEB_CONCURRENCY=1 or ' +
-            'TRANSPORTS=websocket. Never run several workers with polling and ALLOW_UNSAFE_TOPOLOGY=true. ' +
-            'Code 3 (Bad request) points at a proxy that rewrites or buffers polling requests.',
+            `More than ${POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD * 100}% of Engine.IO long-polling responses have been ` +
+            '400 "Session ID unknown" with cause misrouted or unknown for 5 minutes (cause ended, a session the ' +
+            'service closed, is expected around recycles and is not counted). Clients are stuck in a reconnect loop.\n' +
+            'What to do: check "Session ID unknown by cause". misrouted: see SessionMisrouted (sticky routing). ' +
+            'unknown (ids this deployment never issued): look for a proxy or CDN that rewrites, truncates or caches ' +
+            'the sid query or polling responses, for clients pinned to another machine (several instances without ' +
+            'fly-replay), and for forged or scripted requests in the access logs (x-transit-session: unknown).',
         },
       },
       {

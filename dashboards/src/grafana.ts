@@ -184,6 +184,16 @@ export function byName(name: string, properties: JsonObject[]): JsonObject {
   return { matcher: { id: 'byName', options: name }, properties };
 }
 
+/** Field override: series whose display name matches the regular expression `pattern`. */
+export function byRegexp(pattern: string, properties: JsonObject[]): JsonObject {
+  return { matcher: { id: 'byRegexp', options: pattern }, properties };
+}
+
+/** Override properties: one fixed colour (Grafana colour name). */
+export function fixedColor(color: string): JsonObject[] {
+  return [{ id: 'color', value: { fixedColor: color, mode: 'fixed' } }];
+}
+
 export const dashedRed: JsonObject[] = [
   { id: 'color', value: { fixedColor: 'red', mode: 'fixed' } },
   { id: 'custom.lineStyle', value: { dash: [10, 10], fill: 'dash' } },

@@ -1,12 +1,15 @@
 /**
- * "Transit Tracker — Overview" (uid transit-overview): sessions, the polling-400 signal of
- * the multi-worker failure, upstream budget, demand gating, snapshot freshness, fan-out
- * latency and worker restarts.
+ * "Transit Tracker — Overview" (uid transit-overview): sessions, "Session ID unknown" 400s by
+ * cause (misrouted = the multi-worker failure, ended = expected, unknown = never issued),
+ * upstream budget, demand gating, snapshot freshness, fan-out latency and worker restarts.
  */
 import {
   BROADCAST_DURATION_SECONDS,
   ENGINE_CONNECTION_ERRORS_TOTAL,
   POLLING_REQUESTS_TOTAL,
+  ROUTER_OPEN_CONNECTIONS,
+  ROUTER_REFUSED_TOTAL,
+  SESSION_UNKNOWN_TOTAL,
   SESSIONS_LOST_TOTAL,
   SOCKET_CONNECTIONS,
   SOCKET_CONNECTS_TOTAL,
@@ -16,14 +19,16 @@ import {
   UPSTREAM_REQUESTS_TOTAL,
   WORKER_RESTARTS_TOTAL,
 } from '../../src/metrics/metric-names.ts';
-import { EXPR, POLLING_400_RATIO_THRESHOLD, SNAPSHOT_STALE_INTERVALS } from '../../prometheus/rules.ts';
+import { EXPR, POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD as RATIO_THRESHOLD, SNAPSHOT_STALE_INTERVALS } from '../../prometheus/rules.ts';
 import {
   annotation,
   byName,
+  byRegexp,
   dashboard,
   dashboardLink,
   dashedGrey,
   dashedRed,
+  fixedColor,
   row,
   stat,
   timeseries,
@@ -36,6 +41,16 @@ export const OVERVIEW_UID = 'transit-overview';
 /** One-line form of a (possibly multi-line) rule expression, for panels. */
 const oneLine = (expr: string): string => expr.replace(/\s*\n\s*/g, ' ');
 
+/**
+ * Colours of the `cause` series of transit_session_unknown_total: misrouted is the bug (red),
+ * unknown is suspicious (orange), ended is the protocol's expected answer (blue).
+ */
+const CAUSE_COLORS: JsonObject[] = [
+  byRegexp('^misrouted', fixedColor('red')),
+  byRegexp('^unknown', fixedColor('orange')),
+  byRegexp('^ended', fixedColor('blue')),
+];
+
 const quantiles = (metric: string, by: string[] = []): { expr: string; legend: string }[] =>
   [0.5, 0.95, 0.99].map((q) => ({
     expr: `histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (rate(${metric}_bucket[5m])))`,
@@ -47,7 +62,8 @@ export function overviewDashboard(): JsonObject {
     uid: OVERVIEW_UID,
     title: 'Transit Tracker — Overview',
     description:
-      'Socket.IO sessions across workers (polling 400s = the "Session ID unknown" failure), ' +
+      'Socket.IO sessions across workers ("Session ID unknown" 400s by cause: misrouted = the multi-worker failure, ' +
+      'ended = expected after a session closed, unknown = an id never issued), ' +
       'upstream budget against the always-on baseline, demand gating, snapshot freshness and fan-out latency. ' +
       'Metrics: docs/metrics.md.',
     links: [dashboardLink('Workers', 'transit-workers')],
@@ -68,14 +84,32 @@ export function overviewDashboard(): JsonObject {
         thresholds: [{ color: 'blue', value: null }],
       }),
       stat({
-        title: 'Polling 400 rate (5m)',
-        description: `Share of Engine.IO long-polling responses that were 400. Alert above ${POLLING_400_RATIO_THRESHOLD * 100} %.`,
-        queries: [{ expr: oneLine(EXPR.polling400Ratio), instant: true }],
-        unit: 'percentunit',
-        decimals: 1,
+        title: 'Session ID unknown by cause (1h)',
+        description:
+          'Requests answered 400 "Session ID unknown" in the last hour, by cause. misrouted (the id is live on another ' +
+          'worker) must be 0: SessionMisrouted fires on any. ended (a session the service closed: ping timeout, client ' +
+          'close, recycled worker) is expected. unknown: ids never issued here (forged, rewritten by a proxy).',
+        queries: [{ expr: `sum by (cause) (increase(${SESSION_UNKNOWN_TOTAL}[1h]))`, legend: '{{cause}}', instant: true }],
+        decimals: 0,
+        graphMode: 'none',
         thresholds: [
           { color: 'green', value: null },
-          { color: 'red', value: POLLING_400_RATIO_THRESHOLD },
+          { color: 'red', value: 1 },
+        ],
+        overrides: [
+          byName('ended', fixedColor('blue')),
+          byName('unknown', [
+            {
+              id: 'thresholds',
+              value: {
+                mode: 'absolute',
+                steps: [
+                  { color: 'green', value: null },
+                  { color: 'orange', value: 1 },
+                ],
+              },
+            },
+          ]),
         ],
       }),
       stat({
@@ -138,24 +172,47 @@ export function overviewDashboard(): JsonObject {
         stacking: true,
       }),
       timeseries({
-        title: 'Polling 400 rate',
+        title: 'Session ID unknown by cause',
         description:
-          'HTTP 400 share of Engine.IO long-polling responses over 5 minutes. Above the red line ' +
-          `(${POLLING_400_RATIO_THRESHOLD * 100} %) for 5 minutes, PollingSessionErrors fires: polls reach a worker that does not own the session.`,
-        queries: [{ expr: oneLine(EXPR.polling400Ratio), legend: '400 / all polling responses' }],
+          'Requests answered 400 "Session ID unknown" per minute, by cause and transport. misrouted: the id names a ' +
+          'live session on another worker (the multi-worker routing bug; must stay 0). ended: a session this ' +
+          'deployment issued and has closed (ping timeout, client close, aborted poll, recycled or killed worker): ' +
+          "Engine.IO v4's correct answer, expected around recycles. unknown: an id never issued here.",
+        queries: [
+          {
+            expr: `sum by (cause, transport) (rate(${SESSION_UNKNOWN_TOTAL}[5m])) * 60`,
+            legend: '{{cause}} {{transport}}',
+          },
+        ],
+        axisLabel: 'per minute',
+        overrides: CAUSE_COLORS,
+      }),
+      timeseries({
+        title: 'Polling 400 share: misrouted + unknown',
+        description:
+          'Share of Engine.IO long-polling responses over 5 minutes that were 400 "Session ID unknown" with cause ' +
+          `misrouted or unknown (ended excluded). Above the red line (${RATIO_THRESHOLD * 100} %) for 5 minutes, ` +
+          'PollingSessionErrors fires: clients are stuck reconnecting.',
+        queries: [
+          {
+            expr: oneLine(EXPR.pollingMisroutedOrUnknownRatio),
+            legend: 'misrouted + unknown / all polling responses',
+          },
+        ],
         unit: 'percentunit',
         softMax: 0.1,
         thresholdLines: true,
         thresholds: [
           { color: 'green', value: null },
-          { color: 'red', value: POLLING_400_RATIO_THRESHOLD },
+          { color: 'red', value: RATIO_THRESHOLD },
         ],
       }),
       timeseries({
         title: 'Connection errors by code',
         description:
-          'Engine.IO connection_error per second, by code: 0 Transport unknown, 1 Session ID unknown, ' +
-          '2 Bad handshake method, 3 Bad request, 4 Forbidden, 5 Unsupported protocol version.',
+          'Engine.IO connection_error per second, by code: 0 Transport unknown, 1 Session ID unknown (every cause, ' +
+          'ended included: see "Session ID unknown by cause"), 2 Bad handshake method, 3 Bad request, 4 Forbidden, ' +
+          '5 Unsupported protocol version.',
         queries: [
           {
             expr: `sum by (code, message) (rate(${ENGINE_CONNECTION_ERRORS_TOTAL}[5m]))`,
@@ -166,7 +223,9 @@ export function overviewDashboard(): JsonObject {
       }),
       timeseries({
         title: 'Polling responses by status',
-        description: 'Engine.IO long-polling HTTP responses per second, by method and status.',
+        description:
+          'Engine.IO long-polling HTTP responses per second, by method and status. 400s include "Session ID unknown" ' +
+          'for ended sessions, expected around recycles and client aborts: judge them in "Session ID unknown by cause".',
         queries: [
           {
             expr: `sum by (method, status) (rate(${POLLING_REQUESTS_TOTAL}[5m]))`,
@@ -193,6 +252,18 @@ export function overviewDashboard(): JsonObject {
         queries: [{ expr: `sum by (reason) (rate(${SOCKET_DISCONNECTS_TOTAL}[5m])) * 60`, legend: '{{reason}}' }],
         axisLabel: 'per minute',
         stacking: true,
+      }),
+      timeseries({
+        title: 'Router: open connections and refusals',
+        description:
+          'Connections open on the public port (left; capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP) and ' +
+          'connections the router answered itself per minute, by reason (right): bad_request, max_connections, ' +
+          'max_connections_per_ip, no_worker, worker_gone.',
+        queries: [
+          { expr: `sum(${ROUTER_OPEN_CONNECTIONS})`, legend: 'open connections' },
+          { expr: `sum by (reason) (rate(${ROUTER_REFUSED_TOTAL}[5m])) * 60`, legend: 'refused: {{reason}}' },
+        ],
+        overrides: [byRegexp('^refused: ', [{ id: 'custom.axisPlacement', value: 'right' }, { id: 'custom.axisLabel', value: 'refused / min' }])],
       }),
 
       row('Upstream and poller'),

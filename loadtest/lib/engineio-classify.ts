@@ -3,8 +3,11 @@
  * No k6 import. The class names are the metric tags the load tests report.
  *
  * Engine.IO answers protocol errors with JSON `{ code, message }`: 400 for codes 0–3 and 5,
- * 403 for code 4. Code 1 ("Session ID unknown") is the failure the load tests hunt: a request
- * that reached a worker which does not own the session.
+ * 403 for code 4. Code 1 ("Session ID unknown") is the answer the load tests hunt. Transit Tracker
+ * names its cause in the `x-transit-session` response header (sessionUnknownCause()):
+ * `misrouted` (the request reached a worker which does not own the live session: the bug),
+ * `ended` (a session the server closed: Engine.IO v4's correct answer after a ping timeout, a
+ * client close or a recycled worker; expected) or `unknown` (an id it never issued).
  */
 import { RECORD_SEPARATOR } from './engineio-codec.ts';
 
@@ -81,3 +84,48 @@ export function classifyPollingResponse(status: number, body: string | null | un
   return 'unexpected_status';
 }
 
+
+/** Response header in which Transit Tracker names the cause of every 400 "Session ID unknown". */
+export const SESSION_CAUSE_HEADER = 'x-transit-session';
+
+export type SessionUnknownCause = 'misrouted' | 'ended' | 'unknown';
+export const SESSION_UNKNOWN_CAUSES: readonly SessionUnknownCause[] = ['misrouted', 'ended', 'unknown'];
+
+/** Response headers as k6 (`{ 'X-Transit-Session': 'ended' }`, canonical names) or Node (lower case) give them. */
+export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Case-insensitive header lookup; the first value of a repeated header. */
+export function headerValue(headers: HttpHeaders | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const v = headers[key];
+    const first = typeof v === 'string' ? v : v?.[0];
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+/**
+ * The cause a 400 "Session ID unknown" names in its `x-transit-session` header. undefined for
+ * any other answer, and for a missing or unrecognised header (an older server, or a proxy that
+ * answered itself): callers count those as failures.
+ */
+export function sessionUnknownCause(
+  classification: PollingClassification,
+  headers: HttpHeaders | null | undefined,
+): SessionUnknownCause | undefined {
+  if (classification !== 'session_unknown') return undefined;
+  const v = headerValue(headers, SESSION_CAUSE_HEADER)?.trim().toLowerCase();
+  return SESSION_UNKNOWN_CAUSES.find((c) => c === v);
+}
+
+/**
+ * True for the one 400 that is not a failure: "Session ID unknown" for a session the server says
+ * it ended (`x-transit-session: ended`). Every other 400 (misrouted, unknown, no header, other
+ * codes) counts against the load tests' thresholds.
+ */
+export function isEndedSessionAnswer(a: { classification: PollingClassification; sessionCause?: SessionUnknownCause | undefined }): boolean {
+  return a.classification === 'session_unknown' && a.sessionCause === 'ended';
+}

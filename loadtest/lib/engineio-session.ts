@@ -10,15 +10,10 @@
  * States: new → opening (handshake sent) → open (EIO open received, CONNECT queued) →
  *         connected (Socket.IO CONNECT acknowledged) → closing (close() called) → closed.
  */
-import { classifyPollingResponse, parseEngineIoError } from './engineio-classify.ts';
-import {
-  ProtocolError, decodeEnginePacket, decodePayload, encodeEnginePacket, encodePayload, parseOpenPacket,
-  type EnginePacket, type OpenPacketData,
-} from './engineio-codec.ts';
-import {
-  buildEngineUrl, cacheBuster, emptyOutput, type CloseReason, type EioSessionOptions, type HttpRequest,
-  type Inbound, type SessionClose, type SessionOutput, type SessionState, type TransportName,
-} from './engineio-types.ts';
+import { classifyPollingResponse, parseEngineIoError, sessionUnknownCause, type HttpHeaders } from './engineio-classify.ts';
+import { ProtocolError, decodeEnginePacket, decodePayload, encodeEnginePacket, encodePayload, parseOpenPacket, type EnginePacket, type OpenPacketData } from './engineio-codec.ts';
+import { buildEngineUrl, cacheBuster, emptyOutput, type CloseReason, type EioSessionOptions, type HttpRequest } from './engineio-types.ts';
+import type { Inbound, SessionClose, SessionOutput, SessionState, TransportName } from './engineio-types.ts';
 import { DEFAULT_NAMESPACE, decodeSocketPacket, encodeSocketPacket, type SocketPacket } from './socketio-codec.ts';
 
 export class EioSession {
@@ -144,8 +139,10 @@ export class EioSession {
     this.state = 'closing'; // on polling, flushRequest() then sends the close packet
   }
 
-  handleHttpResponse(req: HttpRequest, status: number, body: string | null | undefined, now = Date.now()): SessionOutput {
-    const out = emptyOutput(classifyPollingResponse(status, body), status);
+  /** Feeds one HTTP answer in; with its `headers`, a 400 "Session ID unknown" carries its cause. */
+  handleHttpResponse(req: HttpRequest, status: number, body: string | null | undefined, now = Date.now(), headers?: HttpHeaders | null): SessionOutput {
+    const cls = classifyPollingResponse(status, body);
+    const out = emptyOutput(cls, status, sessionUnknownCause(cls, headers));
     if (this.state === 'closed') return out;
     if (this.state === 'closing') {
       // The answer to the POST that carried the close packet, or the poll it ended.
@@ -153,7 +150,7 @@ export class EioSession {
     }
     if (out.classification !== 'ok' && out.classification !== 'closed') {
       const err = parseEngineIoError(body);
-      const detail = `${req.method} ${req.kind} → ${status}${err ? ` code ${err.code} ${err.message}` : ''}`;
+      const detail = `${req.method} ${req.kind} → ${status}${err ? ` code ${err.code} ${err.message}` : ''}${out.sessionCause ? ` (${out.sessionCause})` : ''}`;
       return this.finish(out, 'http error', detail);
     }
     if (req.kind === 'post') {
@@ -212,6 +209,7 @@ export class EioSession {
       wasConnected: this.everConnected,
     };
     if (out.classification !== 'ok') close.classification = out.classification;
+    if (out.sessionCause) close.sessionCause = out.sessionCause;
     if (out.status !== undefined) close.status = out.status;
     if (detail !== undefined) close.detail = detail;
     out.closed = this.closeInfo = close;

@@ -1,7 +1,7 @@
 /**
  * Types and URL building shared by EioSession and its drivers. No k6 import.
  */
-import type { PollingClassification } from './engineio-classify.ts';
+import type { PollingClassification, SessionUnknownCause } from './engineio-classify.ts';
 import { EIO_PROTOCOL, type OpenPacketData } from './engineio-codec.ts';
 import type { ConnectErrorData } from './socketio-codec.ts';
 
@@ -56,6 +56,8 @@ export interface SessionClose {
   /** Whether the namespace had connected before the end. */
   wasConnected: boolean;
   classification?: PollingClassification;
+  /** For a 400 "Session ID unknown": the cause the server named in `x-transit-session`. */
+  sessionCause?: SessionUnknownCause;
   status?: number;
   detail?: string;
 }
@@ -63,6 +65,8 @@ export interface SessionClose {
 export interface SessionOutput {
   /** Class of the HTTP response ('ok' for ws input). */
   classification: PollingClassification;
+  /** For a 400 "Session ID unknown": the cause in `x-transit-session` (absent from older servers). */
+  sessionCause?: SessionUnknownCause;
   status?: number;
   /** Set on the input that carried the Engine.IO open packet. */
   opened?: OpenPacketData;
@@ -101,8 +105,9 @@ export function cacheBuster(): string {
   return Math.random().toString(36).slice(2, 10);
 }
 
-export function emptyOutput(classification: PollingClassification, status?: number): SessionOutput {
+export function emptyOutput(classification: PollingClassification, status?: number, sessionCause?: SessionUnknownCause): SessionOutput {
   const out: SessionOutput = { classification, received: [], pings: 0, errors: [] };
+  if (sessionCause !== undefined) out.sessionCause = sessionCause;
   if (status !== undefined) out.status = status;
   return out;
 }

@@ -5,7 +5,7 @@
  * (k6-polling.ts, k6-websocket.ts) only move bytes and call handle() with each SessionOutput.
  */
 import { check } from 'k6';
-import { EioSession, type SessionOutput, type TransportName } from './engineio.ts';
+import { EioSession, isEndedSessionAnswer, type SessionOutput, type TransportName } from './engineio.ts';
 import * as m from './k6-metrics.ts';
 import { SUBSCRIBE_EVENT, TransitTracker } from './transit.ts';
 
@@ -60,9 +60,15 @@ export class LoadClient {
     const session = this.session;
     const tags = { transport: this.cfg.transport };
     if (out.status !== undefined) {
-      m.polling400Rate.add(out.status === 400, tags);
-      if (out.classification !== 'ok' && out.classification !== 'closed') {
-        m.pollingErrors.add(1, { ...tags, class: out.classification });
+      // A 400 for a session the server ended is the protocol's answer (the client reconnects):
+      // counted on its own, never against the thresholds. No header (older server) is a failure.
+      const ended = isEndedSessionAnswer(out);
+      if (ended) m.pollingEnded400s.add(1, tags);
+      m.pollingUnexpected400Rate.add(out.status === 400 && !ended, tags);
+      if (out.classification !== 'ok' && out.classification !== 'closed' && !ended) {
+        const errorTags: Record<string, string> = { ...tags, class: out.classification };
+        if (out.classification === 'session_unknown') errorTags.cause = out.sessionCause ?? 'none';
+        m.pollingErrors.add(1, errorTags);
       }
     }
     if (out.connected && session) this.onConnected(session);
@@ -74,7 +80,11 @@ export class LoadClient {
     if (closed.wasConnected && this.cfg.routes && this.cfg.routes.length > 0) {
       m.subscribeConfirmed.add(this.tracker.subscribedRoutes !== undefined, tags);
     }
-    if (closed.lost) m.sessionLost.add(1, { ...tags, reason: closed.reason, class: closed.classification ?? 'none' });
+    if (closed.lost) {
+      const lostTags: Record<string, string> = { ...tags, reason: closed.reason, class: closed.classification ?? 'none' };
+      if (closed.sessionCause) lostTags.cause = closed.sessionCause;
+      m.sessionLost.add(1, lostTags);
+    }
     if (closed.reason === 'client close') return 'stop';
     return this.timeLeftMs(now) > 0 ? 'reconnect' : 'stop';
   }

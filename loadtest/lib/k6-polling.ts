@@ -17,7 +17,8 @@ function exchange(client: LoadClient, session: EioSession, req: HttpRequest): Ne
     responseType: 'text' as const,
   };
   const res = req.method === 'GET' ? http.get(req.url, params) : http.post(req.url, req.body ?? '', params);
-  const out = session.handleHttpResponse(req, res.status, res.body);
+  // Headers too: a 400 "Session ID unknown" names its cause in x-transit-session.
+  const out = session.handleHttpResponse(req, res.status, res.body, Date.now(), res.headers);
   if (res.status === 0 && out.closed && out.closed.detail === undefined) out.closed.detail = res.error;
   return client.handle(out);
 }

@@ -5,13 +5,15 @@
  * `auth.connects` counting earlier connections. Used by test/loadtest and reusable in CI against
  * the real topology (every request's class is counted in `stats.byClass`).
  */
-import type { PollingClassification } from './engineio-classify.ts';
+import type { HttpHeaders, PollingClassification, SessionUnknownCause } from './engineio-classify.ts';
 import { EioSession } from './engineio-session.ts';
 import type { EioSessionOptions, HttpRequest, SessionClose, SessionOutput } from './engineio-types.ts';
 
 export interface FetchResponseLike {
   status: number;
   text(): Promise<string>;
+  /** fetch's Headers (names lower case); optional so minimal fakes still fit. */
+  headers?: { forEach(cb: (value: string, name: string) => void): void };
 }
 export type FetchLike = (
   url: string,
@@ -29,6 +31,8 @@ const g = globalThis as unknown as NodeGlobals;
 export interface HttpResult {
   status: number;
   body: string;
+  /** Response headers, names lower case. */
+  headers: HttpHeaders;
   /** Set when no HTTP response came back (status 0). */
   error?: string;
 }
@@ -41,9 +45,11 @@ export async function sendHttp(req: HttpRequest, fetchImpl: FetchLike = g.fetch,
     const init: Parameters<FetchLike>[1] = { method: req.method, headers: req.headers, signal: ctl.signal };
     if (req.body !== undefined) init.body = req.body;
     const res = await fetchImpl(req.url, init);
-    return { status: res.status, body: await res.text() };
+    const headers: Record<string, string> = {};
+    res.headers?.forEach((value, name) => { headers[name.toLowerCase()] = value; });
+    return { status: res.status, body: await res.text(), headers };
   } catch (err) {
-    return { status: 0, body: '', error: err instanceof Error ? err.message : String(err) };
+    return { status: 0, body: '', headers: {}, error: err instanceof Error ? err.message : String(err) };
   } finally {
     g.clearTimeout(timer);
   }
@@ -93,6 +99,8 @@ export interface ReceivedEvent {
 export interface NodeClientStats {
   requests: number;
   byClass: Partial<Record<PollingClassification, number>>;
+  /** 400 "Session ID unknown" answers by their x-transit-session cause; `none` = no header (older server). */
+  byCause: Partial<Record<SessionUnknownCause | 'none', number>>;
   pings: number;
   connects: number;
   reconnects: number;
@@ -105,7 +113,7 @@ type Listener = (out: SessionOutput, session: EioSession) => void;
 export class NodePollingClient {
   session: EioSession;
   readonly events: ReceivedEvent[] = [];
-  readonly stats: NodeClientStats = { requests: 0, byClass: {}, pings: 0, connects: 0, reconnects: 0, sessionLost: 0, closes: [] };
+  readonly stats: NodeClientStats = { requests: 0, byClass: {}, byCause: {}, pings: 0, connects: 0, reconnects: 0, sessionLost: 0, closes: [] };
   private readonly opts: NodePollingClientOptions;
   private readonly fetchImpl: FetchLike;
   private listeners: Listener[] = [];
@@ -194,7 +202,7 @@ export class NodePollingClient {
   private async send(session: EioSession, req: HttpRequest): Promise<void> {
     const res = await sendHttp(req, this.fetchImpl, session.pollTimeoutMs());
     this.stats.requests++;
-    const out = session.handleHttpResponse(req, res.status, res.body);
+    const out = session.handleHttpResponse(req, res.status, res.body, Date.now(), res.headers);
     if (res.error && out.closed && out.closed.detail === undefined) out.closed.detail = res.error;
     this.dispatch(out, session);
   }
@@ -226,6 +234,10 @@ export class NodePollingClient {
   private dispatch(out: SessionOutput, session: EioSession): void {
     const cls = out.classification;
     this.stats.byClass[cls] = (this.stats.byClass[cls] ?? 0) + 1;
+    if (cls === 'session_unknown') {
+      const cause = out.sessionCause ?? 'none';
+      this.stats.byCause[cause] = (this.stats.byCause[cause] ?? 0) + 1;
+    }
     this.stats.pings += out.pings;
     if (out.connected) {
       if (this.stats.connects > 0) this.stats.reconnects++;

@@ -31,7 +31,7 @@ export interface SummaryData {
 
 /** Listed first, in this order; then every other metric alphabetically. */
 export const KEY_METRICS = [
-  'polling_400_rate', 'polling_errors', 'connect_success', 'session_lost', 'reconnects',
+  'polling_unexpected_400_rate', 'polling_ended_400s', 'polling_errors', 'connect_success', 'session_lost', 'reconnects',
   'update_latency', 'foreign_route_updates', 'subscribe_confirmed', 'delta_version_gaps', 'invalid_events', 'events_received',
 ];
 
@@ -106,6 +106,13 @@ export function textSummary(data: SummaryData, title: string): string {
   for (const name of ordered) {
     const m = data.metrics[name];
     if (m) lines.push(`  ${name.padEnd(width)}  ${formatMetric(m)}`);
+  }
+  const ended = data.metrics['polling_ended_400s']?.values.count ?? 0;
+  if (ended > 0) {
+    lines.push(
+      `note: ${num(ended)} polling 400s named a session the server had ended (x-transit-session: ended): ` +
+        "the protocol's answer after a ping timeout, a client close or a recycled worker; reported, not failed",
+    );
   }
   const failed = failedThresholds(data);
   lines.push(failed.length ? `RESULT: FAIL (${failed.join('; ')})` : 'RESULT: PASS');

@@ -77,6 +77,14 @@ export const envSchema = z
     PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
     /** Engine.IO maxHttpBufferSize (the handshake's maxPayload). @default 1000000 */
     MAX_HTTP_BUFFER_SIZE: int(1024, 100_000_000).default(1_000_000),
+    /** Socket.IO connectTimeout: a session that opened but sent no CONNECT is closed after this. @default 10000 */
+    CONNECT_TIMEOUT_MS: int(500, 600_000).default(10_000),
+    /** Connections open on the public port at once (all workers); over it new ones get 503. 0 = no cap. @default 10000 */
+    MAX_CONNECTIONS: int(0, 10_000_000).default(10_000),
+    /** Connections open from one client address; 0 = no cap (set 0 behind a proxy, where every peer is the proxy). @default 1000 */
+    MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(1000),
+    /** Mount `POST /_diag/sha256` (byte-integrity probe for tests and the pre-deploy harness). @default false */
+    DIAGNOSTIC_ROUTES: bool.default(false),
     /** Allowed transports, comma-separated. @default "polling,websocket" */
     TRANSPORTS: list
       .pipe(z.array(z.enum(TRANSPORTS, { error: 'each must be polling or websocket' })).min(1, { error: 'needs at least one transport' }))

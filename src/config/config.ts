@@ -4,8 +4,6 @@ import { envSchema, type Env } from './config.schema.js';
 /** The service's validated, frozen settings. */
 export type Config = Readonly<
   Env & {
-    /** Socket.IO connectTimeout, derived: kept above 3 × pingInterval (see README). */
-    CONNECT_TIMEOUT_MS: number;
     /** Derived: INSTANCE_ID, else FLY_MACHINE_ID, else hostname-pid. */
     INSTANCE_ID: string;
     /** Derived default: `pretty` on a terminal, `json` otherwise. */
@@ -42,7 +40,6 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
     ...c,
     CORS_ORIGINS: Object.freeze([...c.CORS_ORIGINS]) as string[],
     TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
-    CONNECT_TIMEOUT_MS: 3 * c.PING_INTERVAL_MS + c.PING_TIMEOUT_MS,
     INSTANCE_ID: c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     LOG_FORMAT: c.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
   });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Config } from '../config/config.js';
+import { installDiagnosticRoutes } from './diagnostic-routes.js';
 import { BASE_SECURITY_HEADERS, contentSecurityPolicy } from './security-headers.js';
 
 /** Where `scripts/build-web.mjs` puts the browser map (next to the compiled server). */
@@ -22,6 +23,7 @@ export function configureHttp(app: NestExpressApplication, config: Config): void
     res.setHeader('Content-Security-Policy', csp);
     next();
   });
+  if (config.DIAGNOSTIC_ROUTES) installDiagnosticRoutes(app);
   if (!existsSync(PUBLIC_DIR)) return; // API-only build: the map was not built
   app.useStaticAssets(PUBLIC_DIR, {
     index: 'index.html',

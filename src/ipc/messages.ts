@@ -14,6 +14,8 @@ export interface WorkerEntry {
   internalPort: number;
   /** Draining workers finish their sessions but take no new ones. */
   draining: boolean;
+  /** False after two missed heartbeats: no new connections until it beats again. */
+  responsive: boolean;
 }
 
 /** Primary → worker. */
@@ -21,7 +23,8 @@ export type PrimaryMessage =
   | { t: 'data'; snapshot: Snapshot; delta?: Delta }
   | { t: 'feed-status'; status: FeedStatus }
   | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause> }
-  | { t: 'conn'; head: Uint8Array }
+  /** A connection from the public port (the socket rides along): its ledger id and the bytes read so far. */
+  | { t: 'conn'; cid: number; head: Uint8Array }
   | { t: 'drain'; cause: DrainCause }
   | { t: 'metrics-req'; id: number };
 
@@ -30,10 +33,12 @@ export type WorkerMessage =
   | { t: 'ready'; internalPort: number }
   | { t: 'viewers'; sockets: number; lastFallbackAt: number }
   | { t: 'max-requests'; served: number }
+  /** Connections taken (`acked`) and closed since the last report, by `conn` id. */
+  | { t: 'conns'; acked: number[]; closed: number[] }
   | { t: 'metrics-res'; id: number; metrics: unknown[] };
 
 const PRIMARY_TYPES = new Set(['data', 'feed-status', 'directory', 'conn', 'drain', 'metrics-req']);
-const WORKER_TYPES = new Set(['ready', 'viewers', 'max-requests', 'metrics-res']);
+const WORKER_TYPES = new Set(['ready', 'viewers', 'max-requests', 'conns', 'metrics-res']);
 
 /** Narrows an IPC message to ours; other senders (cluster adapter, prom-client) share the channel. */
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {

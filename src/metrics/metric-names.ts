@@ -25,6 +25,13 @@ export const SOCKET_DISCONNECTS_TOTAL = 'transit_socket_disconnects_total';
 export const SOCKET_RECONNECTS_TOTAL = 'transit_socket_reconnects_total';
 /** Counter {method, status}: Engine.IO long-polling HTTP responses. */
 export const POLLING_REQUESTS_TOTAL = 'transit_polling_requests_total';
+/**
+ * Counter {cause, transport}: requests answered `400 {"code":1,"message":"Session ID unknown"}`,
+ * by why the id was unknown: `misrouted` (the id names a live session on another worker: the
+ * seed's bug, must stay 0), `ended` (a session this deployment issued and has closed: the
+ * protocol's answer, expected around recycles and client aborts), `unknown` (never issued here).
+ */
+export const SESSION_UNKNOWN_TOTAL = 'transit_session_unknown_total';
 /** Counter {code, message}: Engine.IO `connection_error` events. */
 export const ENGINE_CONNECTION_ERRORS_TOTAL = 'transit_engine_connection_errors_total';
 /** Counter {cause}: sessions that ended because their worker went away. */
@@ -46,6 +53,10 @@ export const DEMAND_VIEWERS = 'transit_demand_viewers';
 export const SNAPSHOT_AGE_SECONDS = 'transit_snapshot_age_seconds';
 /** Histogram: time to fan one delta out to every client of a worker. */
 export const BROADCAST_DURATION_SECONDS = 'transit_broadcast_duration_seconds';
+/** Counter {reason}: connections the primary's router answered itself instead of handing them on. */
+export const ROUTER_REFUSED_TOTAL = 'transit_router_refused_total';
+/** Gauge: connections open on the public port, whichever worker holds them. */
+export const ROUTER_OPEN_CONNECTIONS = 'transit_router_open_connections';
 /** Counter {reason}: worker processes replaced by the primary. */
 export const WORKER_RESTARTS_TOTAL = 'transit_worker_restarts_total';
 
@@ -109,6 +120,14 @@ export type UpstreamOutcomeLabel = (typeof UPSTREAM_OUTCOMES)[number];
 /** `reason` label values of {@link WORKER_RESTARTS_TOTAL}. */
 export const WORKER_RESTART_REASONS = ['exit', 'crash', 'recycled', 'timeout'] as const;
 export type WorkerRestartReasonLabel = (typeof WORKER_RESTART_REASONS)[number];
+
+/** `cause` label values of {@link SESSION_UNKNOWN_TOTAL}; alerts key on `misrouted` + `unknown`. */
+export const SESSION_UNKNOWN_CAUSES = ['misrouted', 'ended', 'unknown'] as const;
+export type SessionUnknownCauseLabel = (typeof SESSION_UNKNOWN_CAUSES)[number];
+
+/** `reason` label values of {@link ROUTER_REFUSED_TOTAL}. */
+export const ROUTER_REFUSAL_REASONS = ['bad_request', 'max_connections', 'max_connections_per_ip', 'no_worker', 'worker_gone'] as const;
+export type RouterRefusalLabel = (typeof ROUTER_REFUSAL_REASONS)[number];
 
 /** `method` label values of {@link POLLING_REQUESTS_TOTAL}. */
 export const POLLING_METHODS = ['GET', 'POST'] as const;
@@ -188,6 +207,13 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     aggregator: 'sum',
   },
   {
+    name: SESSION_UNKNOWN_TOTAL,
+    type: 'counter',
+    help: 'Requests answered 400 "Session ID unknown", by cause (misrouted, ended, unknown) and transport.',
+    labelNames: ['cause', 'transport'],
+    aggregator: 'sum',
+  },
+  {
     name: ENGINE_CONNECTION_ERRORS_TOTAL,
     type: 'counter',
     help: 'Engine.IO connection errors, by code and message (1 = Session ID unknown).',
@@ -244,6 +270,20 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     labelNames: [],
     aggregator: 'sum',
     buckets: BROADCAST_DURATION_BUCKETS,
+  },
+  {
+    name: ROUTER_REFUSED_TOTAL,
+    type: 'counter',
+    help: 'Connections the router answered itself (400 bad request line, 503 over a connection cap, no worker, worker died before taking it), by reason.',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: ROUTER_OPEN_CONNECTIONS,
+    type: 'gauge',
+    help: 'Connections open on the public port, whichever worker holds them (capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP).',
+    labelNames: [],
+    aggregator: 'sum',
   },
   {
     name: WORKER_RESTARTS_TOTAL,

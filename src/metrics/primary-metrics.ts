@@ -10,6 +10,8 @@ export interface PrimaryGaugeSources {
   /** When the newest snapshot was fetched (ms), or null before the first. */
   lastSuccessAt: () => number | null;
   startedAt: number;
+  /** Connections open on the public port. */
+  openConnections: () => number;
 }
 
 /** Metrics the primary owns: upstream, poller, demand, snapshot age, worker restarts. */
@@ -19,6 +21,7 @@ export class PrimaryMetrics {
   readonly upstreamDuration: Histogram<'feed'>;
   readonly workerRestarts: Counter<'reason'>;
   readonly sessionsLost: Counter<'cause'>;
+  readonly routerRefused: Counter<'reason'>;
 
   constructor(config: Config, live: PrimaryGaugeSources) {
     const r = this.registry;
@@ -29,6 +32,9 @@ export class PrimaryMetrics {
     for (const outcome of M.UPSTREAM_OUTCOMES) this.upstreamRequests.inc({ feed: config.FEED, outcome }, 0);
     zero(this.workerRestarts, 'reason', M.WORKER_RESTART_REASONS);
     zero(this.sessionsLost, 'cause', M.SESSION_LOST_CAUSES);
+    this.routerRefused = counter(M.ROUTER_REFUSED_TOTAL, r);
+    zero(this.routerRefused, 'reason', M.ROUTER_REFUSAL_REASONS);
+    gauge(M.ROUTER_OPEN_CONNECTIONS, r, (g) => g.set(live.openConnections()));
     gauge(M.POLLER_ACTIVE, r, (g) => g.set(live.pollerActive() ? 1 : 0));
     gauge(M.DEMAND_VIEWERS, r, (g) => g.set(live.viewers()));
     gauge(M.SNAPSHOT_AGE_SECONDS, r, (g) => g.set((Date.now() - (live.lastSuccessAt() ?? live.startedAt)) / 1000));

@@ -13,6 +13,7 @@ export class WorkerMetrics {
   readonly pollingRequests: Counter<'method' | 'status'>;
   readonly engineErrors: Counter<'code' | 'message'>;
   readonly sessionsLost: Counter<'cause'>;
+  readonly sessionUnknown: Counter<'cause' | 'transport'>;
   readonly broadcastDuration: Histogram;
 
   constructor(
@@ -26,6 +27,8 @@ export class WorkerMetrics {
     this.pollingRequests = counter<'method' | 'status'>(M.POLLING_REQUESTS_TOTAL, registry);
     this.engineErrors = counter<'code' | 'message'>(M.ENGINE_CONNECTION_ERRORS_TOTAL, registry);
     this.sessionsLost = counter<'cause'>(M.SESSIONS_LOST_TOTAL, registry);
+    this.sessionUnknown = counter<'cause' | 'transport'>(M.SESSION_UNKNOWN_TOTAL, registry);
+    for (const cause of M.SESSION_UNKNOWN_CAUSES) for (const transport of M.TRANSPORTS) this.sessionUnknown.inc({ cause, transport }, 0);
     this.broadcastDuration = histogram(M.BROADCAST_DURATION_SECONDS, registry);
     gauge<'transport'>(M.SOCKET_CONNECTIONS, this.registry, (g) => {
       const now = connectionsByTransport();

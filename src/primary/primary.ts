@@ -19,6 +19,9 @@ import { Router } from './router.js';
 import type { RoutingTable } from './routing.js';
 import { Supervisor } from './supervisor.js';
 
+/** Departed workers remembered (their sessions' polls are answered `ended`); older ones count as unknown. */
+const MAX_GONE_WORKERS = 4096;
+
 /** How long startup waits for every initial worker before it opens the port with those ready. */
 export const WORKERS_READY_TIMEOUT_MS = 30_000;
 
@@ -52,6 +55,7 @@ export async function runPrimary(config: Config): Promise<void> {
     viewers: () => viewerCount(localDemand()),
     lastSuccessAt: () => poller.feedStatus.lastSuccessAt,
     startedAt: Date.now(),
+    openConnections: () => router.openConnections,
   });
   poller = new PollController({
     feed,
@@ -100,14 +104,24 @@ export async function runPrimary(config: Config): Promise<void> {
   let table: RoutingTable = { accepting: [], alive: new Set() };
   supervisor.on('change', () => {
     const entries = supervisor.entries();
-    table = { accepting: entries.filter((e) => !e.draining).map((e) => e.id), alive: new Set(entries.map((e) => e.id)) };
+    // A worker that stopped beating takes no new sessions; its own sessions still go to it.
+    table = { accepting: entries.filter((e) => !e.draining && e.responsive).map((e) => e.id), alive: new Set(entries.map((e) => e.id)) };
     broadcastDirectory();
   });
   supervisor.on('restart', (reason) => metrics.workerRestarts.inc({ reason }));
+  supervisor.on('boot-failure', ({ crashes, code, signal }) => {
+    const why = `${crashes} workers in a row exited while booting (last: code ${code}, signal ${signal}) and none became ready; see the workers' errors above`;
+    logger.fatal({ event: 'boot_failure', crashes, code, signal }, why);
+    process.stderr.write(`transit tracker: ${why}\n`);
+    // gunicorn's WORKER_BOOT_ERROR: the platform restarts the machine or shows the failure.
+    process.exit(3);
+  });
   supervisor.on('gone', (id, cause) => {
     const lastReport = reports.get(id);
     reports.delete(id);
     gone.set(id, cause);
+    while (gone.size > MAX_GONE_WORKERS) gone.delete(gone.keys().next().value!);
+    router.workerGone(id);
     // Drained workers count their own closed sessions; a killed one cannot.
     if ((cause === 'worker_died' || cause === 'worker_timeout') && lastReport?.sockets) {
       metrics.sessionsLost.inc({ cause }, lastReport.sockets);
@@ -124,6 +138,9 @@ export async function runPrimary(config: Config): Promise<void> {
       const snapshot = store.snapshot;
       supervisor.send(id, { t: 'feed-status', status: poller.feedStatus });
       if (snapshot) supervisor.send(id, { t: 'data', snapshot });
+    } else if (msg.t === 'conns') {
+      if (msg.acked.length > 0) router.acknowledged(msg.acked);
+      if (msg.closed.length > 0) router.closed(msg.closed);
     } else if (msg.t === 'metrics-res') {
       collector.receive(id, msg);
       if (msg.id === 0) metricsServer.remember(id, msg.metrics as never);
@@ -133,16 +150,18 @@ export async function runPrimary(config: Config): Promise<void> {
   const router = new Router({
     sticky: config.STICKY,
     instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
+    limits: { maxConnections: config.MAX_CONNECTIONS, maxPerIp: config.MAX_CONNECTIONS_PER_IP },
     logger,
     table: () => table,
-    handOff: (workerId, socket: Socket, head) => {
+    send: (workerId, cid, socket: Socket, head, failed) => {
       const worker = supervisor.worker(workerId);
       if (!worker?.isConnected()) return false;
-      worker.send({ t: 'conn', head }, socket, { keepOpen: false }, (err) => {
-        if (err) socket.destroy();
+      worker.send({ t: 'conn', cid, head }, socket, { keepOpen: false }, (err) => {
+        if (err) failed();
       });
       return true;
     },
+    refused: (reason) => metrics.routerRefused.inc({ reason }),
   });
 
   await coordinator.start();

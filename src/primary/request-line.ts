@@ -16,6 +16,8 @@ export const MAX_REQUEST_LINE_BYTES = 8192;
  * Returns null while the line is incomplete, and throws on a line that is not HTTP.
  */
 export function parseRequestHead(buf: Uint8Array, enginePath = '/socket.io/'): RequestHead | null {
+  const bad = methodPrefixError(buf);
+  if (bad) throw new Error(bad);
   const text = Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.byteLength, MAX_REQUEST_LINE_BYTES)).toString('latin1');
   const end = text.indexOf('\r\n');
   if (end === -1) {
@@ -29,4 +31,22 @@ export function parseRequestHead(buf: Uint8Array, enginePath = '/socket.io/'): R
   const path = q === -1 ? target : target.slice(0, q);
   const sid = q === -1 ? null : new URLSearchParams(target.slice(q + 1)).get('sid');
   return { method: m[1]!, path, sid, engine: path.startsWith(enginePath) };
+}
+
+/** Longest method token we wait for (`OPTIONS`, `CONNECT`: 7; WebDAV's longest is 16). */
+const MAX_METHOD_BYTES = 16;
+
+/**
+ * Why the bytes so far cannot start an HTTP/1.x request line, or null while they still may:
+ * a method is upper-case letters followed by a space. Lets the router refuse a TLS hello or
+ * binary noise on its first byte instead of waiting for a line that never comes.
+ */
+export function methodPrefixError(buf: Uint8Array): string | null {
+  const n = Math.min(buf.byteLength, MAX_METHOD_BYTES + 1);
+  for (let i = 0; i < n; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) return i === 0 ? 'not an HTTP/1.x request line' : null;
+    if (c < 0x41 || c > 0x5a) return i === 0 && c === 0x16 ? 'TLS on a plain-HTTP port' : 'not an HTTP/1.x request line';
+  }
+  return buf.byteLength > MAX_METHOD_BYTES ? 'not an HTTP/1.x request line' : null;
 }

@@ -1,10 +1,17 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { beatIntervalMs, MISSED_BEATS_OUT_OF_ROTATION } from '../ipc/heartbeat.js';
 import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
 
 /** How long a new worker may take to become ready before it counts as hung. */
 export const BOOT_TIMEOUT_MS = 60_000;
+/** Workers that crash while booting, in a row with none ever ready, before the primary gives up (gunicorn: "Worker failed to boot"). */
+export const BOOT_CRASH_LIMIT = 5;
+
+/** Milliseconds on a monotonic clock: wall-clock jumps (NTP, suspend) cannot fake a silence. */
+export const monotonicNow = (): number => performance.now();
+
 
 /** `transit_worker_restarts_total{reason}`. */
 export type RestartReason = 'exit' | 'crash' | 'recycled' | 'timeout';
@@ -14,6 +21,8 @@ interface Managed {
   state: 'starting' | 'ready' | 'draining';
   internalPort: number;
   lastBeat: number;
+  /** Missed two beats: kept out of rotation for new connections until it beats again. */
+  silent: boolean;
   /** Set when the primary ends the worker on purpose, so its exit is not a crash. */
   endCause?: LostCause;
   /** A replacement was already started (recycling), so its exit spawns none. */
@@ -36,6 +45,8 @@ export interface SupervisorEvents {
   change: [];
   /** A worker exited; its sessions are lost for `cause`. */
   gone: [id: number, cause: LostCause];
+  /** Every worker keeps crashing while it boots: the primary cannot serve and should exit. */
+  'boot-failure': [detail: { crashes: number; code: number | null; signal: string | null }];
   restart: [reason: RestartReason];
   message: [id: number, msg: WorkerMessage];
 }
@@ -54,13 +65,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
   }
 
   /** Forks the initial workers and starts heartbeat checks. */
   start(): void {
     for (let i = 0; i < this.opts.size; i++) this.spawn();
-    const every = Math.max(100, Math.min(1000, this.opts.timeoutMs / 4));
+    const every = beatIntervalMs(this.opts.timeoutMs);
     this.beatTimer = setInterval(() => this.checkHeartbeats(), every);
     this.beatTimer.unref();
   }
@@ -69,7 +80,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   entries(): WorkerEntry[] {
     return [...this.workers.entries()]
       .filter(([, m]) => m.state !== 'starting')
-      .map(([id, m]) => ({ id, internalPort: m.internalPort, draining: m.state === 'draining' }));
+      .map(([id, m]) => ({ id, internalPort: m.internalPort, draining: m.state === 'draining', responsive: !m.silent }));
   }
 
   readyCount(): number {
@@ -124,7 +135,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private spawn(): number {
     const worker = cluster.fork(this.opts.env);
-    const m: Managed = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), replaced: false };
+    const m: Managed = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), silent: false, replaced: false };
     this.workers.set(worker.id, m);
     worker.on('message', (msg: unknown) => {
       if (isWorkerMessage(msg)) this.onMessage(worker.id, msg);
@@ -138,6 +149,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const m = this.workers.get(id);
     if (!m) return;
     m.lastBeat = this.now();
+    if (m.silent) {
+      m.silent = false;
+      this.opts.logger.info({ worker: id, event: 'worker_responsive' }, 'worker beats again: back in rotation');
+      this.emit('change');
+    }
     if (msg.t === 'ready' && m.state === 'starting') {
       m.state = 'ready';
       m.internalPort = msg.internalPort;
@@ -165,13 +181,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private checkHeartbeats(): void {
     const now = this.now();
+    const outAfter = MISSED_BEATS_OUT_OF_ROTATION * beatIntervalMs(this.opts.timeoutMs);
     for (const [id, m] of this.workers) {
+      if (m.state === 'ready' && !m.silent && !m.endCause && now - m.lastBeat > outAfter) {
+        m.silent = true;
+        this.opts.logger.warn({ worker: id, silentMs: Math.round(now - m.lastBeat), event: 'worker_unresponsive' }, 'worker missed two heartbeats: no new connections until it beats again');
+        this.emit('change');
+      }
       // Booting (Nest, modules) is not a blocked loop: it gets the longer boot allowance.
       const allowed = m.state === 'starting' ? Math.max(BOOT_TIMEOUT_MS, this.opts.timeoutMs) : this.opts.timeoutMs;
       if (m.endCause || now - m.lastBeat <= allowed) continue;
       m.endCause = 'worker_timeout';
       this.opts.logger.error(
-        { worker: id, silentMs: now - m.lastBeat, event: 'worker_timeout' },
+        { worker: id, silentMs: Math.round(now - m.lastBeat), event: 'worker_timeout' },
         `worker heartbeat silent for over WORKER_TIMEOUT_MS=${this.opts.timeoutMs} (blocked event loop?); killing and replacing it`,
       );
       m.worker.process.kill('SIGKILL');
@@ -191,8 +213,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.shuttingDown || m.replaced) return;
     const reason: RestartReason = cause === 'worker_timeout' ? 'timeout' : code === 0 && !signal ? 'exit' : 'crash';
     this.emit('restart', reason);
-    // A worker that dies before it was ever ready is probably a crash loop: back off.
-    const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** this.earlyCrashes++) : 0;
+    // A worker that dies before it was ever ready is probably a crash loop: back off, and
+    // give up once every try failed and no worker ever came up (nothing could serve).
+    if (m.state === 'starting') {
+      this.earlyCrashes += 1;
+      if (this.earlyCrashes >= BOOT_CRASH_LIMIT && this.readyCount() === 0) {
+        this.emit('boot-failure', { crashes: this.earlyCrashes, code, signal });
+        return;
+      }
+    }
+    const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** (this.earlyCrashes - 1)) : 0;
     setTimeout(() => {
       if (!this.shuttingDown) this.spawn();
     }, delay).unref();

@@ -8,9 +8,9 @@ export const CLOSED_SESSION_TTL_MS = 60_000;
 
 /**
  * Sessions this worker issued and has closed (by a drain, or by Engine.IO itself after a
- * ping timeout or transport error), so a request that was already on its way gets the
- * close answer — "this session is over, reconnect" — instead of `400 Session ID unknown`,
- * which is the truth only for ids this worker never issued.
+ * ping timeout, a client close, an aborted poll or a parse error). A later request for one
+ * gets Engine.IO's `400 Session ID unknown`, as the protocol says, but is counted with cause
+ * `ended` — the session existed and ended — rather than `unknown` (never issued here).
  */
 export class ClosedSessions {
   private readonly closed = new Map<string, { cause: CloseCause; at: number }>();

@@ -35,10 +35,10 @@ export const DRAIN_LINGER_MS = 1_000;
  * Ends this worker's sessions cleanly: each Engine.IO session gets the close packet (on its
  * pending poll, or over its websocket), which clients treat as "transport close" and answer
  * with an immediate reconnect — routed by the primary to a worker that is not draining.
- * Once a session has closed, late requests for it get the close answer (the worker records
- * every closed session in `ClosedSessions`), not a 400. Recording it only then matters: a
- * session marked closed earlier would have its next poll answered by the guard, never
- * reaching Engine.IO, which would then wait out its close timeout.
+ * Once a session has closed, late requests for it get Engine.IO's `400 Session ID unknown`,
+ * counted as `ended` (the worker records every closed session in `ClosedSessions`). Recording
+ * it only on close matters: a session marked earlier would have its next poll answered by
+ * the guard, never reaching Engine.IO, which would then wait out its close timeout.
  * Resolves once every session is closed and every connection has ended, or at `deadlineMs`.
  */
 export async function drainSessions(opts: {

@@ -1,11 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { SessionUnknownCauseLabel, TransportLabel } from '../metrics/metric-names.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { flyReplayHeaders } from '../primary/fly-replay.js';
-import { foreignInstance, ownerOfSession } from '../primary/session-id.js';
+import { flyReplayHeaders, flyReplayResponse } from '../primary/fly-replay.js';
 import type { ClosedSessions } from './closed-sessions.js';
-import { FORWARDED_HEADER, forwardRequest } from './forward.js';
-import { answerLostSession } from './lost-session.js';
+import { FORWARDED_HEADER, forwardRequest, forwardUpgrade } from './forward.js';
+import { decideSession, type SessionDecision } from './session-decision.js';
+import { abortUpgradeSessionUnknown, answerSessionUnknown, tagSessionUnknown } from './session-unknown.js';
 import type { WorkerDirectory } from './worker-directory.js';
 
 export interface SessionGuardOptions {
@@ -19,19 +22,26 @@ export interface SessionGuardOptions {
   metrics: WorkerMetrics;
   logger: Logger;
   isDraining: () => boolean;
+  /** Whether Engine.IO holds `sid` on this worker now. */
+  hasSession: (sid: string) => boolean;
+  /** Whether `socket` came from the public port (handed in by the primary), not from a sibling. */
+  fromPublicPort: (socket: Socket) => boolean;
+  /** Bounds of a relayed request (see `ForwardTarget`). */
+  maxBodyBytes: number;
+  forwardTimeoutMs: number;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
- * Puts itself in front of Engine.IO on the worker's HTTP server (it must be installed
- * after Socket.IO attached, which wraps the listeners present then) and decides, per
- * request, who answers a `/socket.io/` request:
- * - a session this worker closed while draining → the close answer;
- * - a session of another live worker → forwarded to it over loopback;
- * - a session of a worker that is gone → the close answer (the client reconnects);
- * - anything else, including forged ids → Engine.IO, which answers unknown ids with 400.
- * It also counts every long-polling response by method and status.
+ * Puts itself in front of Engine.IO on the worker's HTTP server, for requests and websocket
+ * upgrades alike (it must be installed after Socket.IO attached, which wraps the listeners
+ * present then), and applies {@link decideSession} to every `/socket.io/` request: Engine.IO
+ * answers its own sessions; a live sibling's session is forwarded over loopback; a session
+ * this deployment closed gets Engine.IO's `400 Session ID unknown`, counted by cause in
+ * `transit_session_unknown_total` and named in the `x-transit-session` header. It also
+ * counts every long-polling response by method and status.
  */
 export function installSessionGuard(server: Server, opts: SessionGuardOptions): void {
   const downstream = server.listeners('request') as Listener[];
@@ -40,47 +50,110 @@ export function installSessionGuard(server: Server, opts: SessionGuardOptions): 
     for (const l of downstream) l.call(server, req, res);
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const forwarded = trustForwarded(req, opts);
     if (!req.url?.startsWith(opts.enginePath)) return passOn(req, res);
-    route(req, res, passOn, opts);
+    onRequest(req, res, forwarded, passOn, opts);
+  });
+  const upgrades = server.listeners('upgrade') as UpgradeListener[];
+  server.removeAllListeners('upgrade');
+  const passUpgrade: UpgradeListener = (req, socket, head) => {
+    for (const l of upgrades) l.call(server, req, socket, head);
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const forwarded = trustForwarded(req, opts);
+    if (!req.url?.startsWith(opts.enginePath)) return passUpgrade(req, socket, head);
+    onUpgrade(req, socket, head, forwarded, passUpgrade, opts);
   });
 }
 
-function route(req: IncomingMessage, res: ServerResponse, passOn: Listener, o: SessionGuardOptions): void {
+/** The forwarded-by marker counts only on the loopback path between siblings; elsewhere it is removed. */
+function trustForwarded(req: IncomingMessage, o: SessionGuardOptions): boolean {
+  if (req.headers[FORWARDED_HEADER] === undefined) return false;
+  if (!o.fromPublicPort(req.socket)) return true;
+  delete req.headers[FORWARDED_HEADER];
+  return false;
+}
+
+function decide(req: IncomingMessage, forwarded: boolean, o: SessionGuardOptions): { sid: string | null; transport: string | null; decision: SessionDecision } {
   const url = req.url!;
   const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
-  const forwardedBy = req.headers[FORWARDED_HEADER];
-  if (query.get('transport') === 'polling' && !forwardedBy) countResponse(req, res, o.metrics);
+  const sid = query.get('sid');
+  const decision = decideSession({
+    me: o.me,
+    instance: o.instance,
+    sticky: o.sticky,
+    draining: o.isDraining(),
+    forwarded,
+    sid,
+    hasSession: o.hasSession,
+    closedHere: (s) => o.closed.causeOf(s) !== undefined,
+    portOf: (w) => o.directory.portOf(w),
+    isGone: (w) => o.directory.goneCause(w) !== undefined,
+    acceptingPeer: () => o.directory.acceptingPeer(o.me),
+  });
+  return { sid, transport: query.get('transport'), decision };
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse, forwarded: boolean, passOn: Listener, o: SessionGuardOptions): void {
+  const { sid, transport, decision: d } = decide(req, forwarded, o);
+  if (transport === 'polling' && !forwarded) countResponse(req, res, o.metrics);
   // A draining worker moves keep-alive connections off itself, one response at a time.
   if (o.isDraining()) res.setHeader('Connection', 'close');
-  const sid = query.get('sid');
-  if (sid && o.closed.causeOf(sid)) return answerLostSession(req, res);
-  if (!o.sticky || forwardedBy) return passOn(req, res);
-  if (!sid) {
-    if (!o.isDraining()) return passOn(req, res);
-    const peer = o.directory.acceptingPeer(o.me);
-    if (peer) return forwardRequest(req, res, { port: peer, fromWorker: o.me }, () => refuseWhileStopping(req, res));
-    // Every worker drains (shutdown): a new session here would only be closed again.
-    return refuseWhileStopping(req, res);
+  const bounds = { fromWorker: o.me, maxBodyBytes: o.maxBodyBytes, timeoutMs: o.forwardTimeoutMs };
+  switch (d.kind) {
+    case 'engine':
+      return passOn(req, res);
+    case 'unknown':
+      countUnknown(o, d.cause, 'polling', sid);
+      if (d.answer === 'self') {
+        req.resume();
+        return answerSessionUnknown(res, d.cause);
+      }
+      tagSessionUnknown(res, d.cause);
+      return passOn(req, res);
+    case 'forward':
+      return forwardRequest(req, res, { ...bounds, port: d.port }, () => {
+        // The owner went away between the directory and the connect: its session ended with it.
+        countUnknown(o, 'ended', 'polling', sid);
+        answerSessionUnknown(res, 'ended');
+      });
+    case 'replay':
+      req.resume();
+      res.writeHead(409, flyReplayHeaders(d.instance)).end(`session belongs to instance ${d.instance}\n`);
+      return;
+    case 'handshake-elsewhere':
+      return forwardRequest(req, res, { ...bounds, port: d.port }, () => refuseWhileStopping(req, res));
+    case 'refuse-stopping':
+      return refuseWhileStopping(req, res);
   }
-  const elsewhere = foreignInstance(sid, o.instance);
-  if (elsewhere) {
-    req.resume();
-    res.writeHead(409, flyReplayHeaders(elsewhere)).end(`session belongs to instance ${elsewhere}\n`);
-    return;
+}
+
+function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean, passOn: UpgradeListener, o: SessionGuardOptions): void {
+  const { sid, decision: d } = decide(req, forwarded, o);
+  switch (d.kind) {
+    case 'engine':
+    case 'handshake-elsewhere':
+    case 'refuse-stopping':
+      return passOn(req, socket, head);
+    case 'unknown':
+      countUnknown(o, d.cause, 'websocket', sid);
+      return abortUpgradeSessionUnknown(socket, d.cause);
+    case 'forward':
+      return forwardUpgrade(req, socket, head, { port: d.port, fromWorker: o.me }, () => {
+        countUnknown(o, 'ended', 'websocket', sid);
+        abortUpgradeSessionUnknown(socket, 'ended');
+      });
+    case 'replay':
+      socket.end(flyReplayResponse(d.instance));
+      setTimeout(() => socket.destroy(), 2_000).unref();
+      return;
   }
-  const owner = ownerOfSession(sid);
-  if (owner === null || owner === o.me) return passOn(req, res);
-  const port = o.directory.portOf(owner);
-  if (port) {
-    return forwardRequest(req, res, { port, fromWorker: o.me }, () => answerLostSession(req, res));
-  }
-  const cause = o.directory.goneCause(owner);
-  if (cause) {
-    // One line per lost session: its client polls (GET) once more, gets the close, reconnects.
-    if (req.method === 'GET') o.logger.info({ sid, owner, cause, event: 'session_lost' }, 'session of a departed worker: answered close so the client reconnects');
-    return answerLostSession(req, res);
-  }
-  passOn(req, res);
+}
+
+function countUnknown(o: SessionGuardOptions, cause: SessionUnknownCauseLabel, transport: TransportLabel, sid: string | null): void {
+  o.metrics.sessionUnknown.inc({ cause, transport });
+  // The seed's bug must never happen silently; the other causes are counted, not logged one by one.
+  if (cause === 'misrouted') o.logger.warn({ sid, transport, event: 'session_misrouted' }, 'a request reached a worker that does not hold its session (400 Session ID unknown)');
 }
 
 function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {

@@ -30,7 +30,7 @@ export class WorkerDirectory {
 
   /** A worker other than `me` that takes new sessions (round-robin), for a draining worker's handshakes. */
   acceptingPeer(me: number): number | undefined {
-    const peers = [...this.workers.values()].filter((w) => !w.draining && w.id !== me);
+    const peers = [...this.workers.values()].filter((w) => !w.draining && w.responsive && w.id !== me);
     if (peers.length === 0) return undefined;
     return peers[this.turn++ % peers.length]!.internalPort;
   }

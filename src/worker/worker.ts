@@ -14,9 +14,11 @@ import { createLogger } from '../logging/logger.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { ClosedSessions } from './closed-sessions.js';
+import { ConnectionReports } from './connection-reports.js';
 import { drainSessions } from './drain.js';
 import { PrimaryLink } from './primary-link.js';
 import { recycleLimit } from '../primary/recycle-limit.js';
+import { beatIntervalMs } from '../ipc/heartbeat.js';
 import { installSessionGuard } from './session-guard.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { ViewerReporter } from './viewer-reporter.js';
@@ -59,6 +61,8 @@ export async function runWorker(config: Config): Promise<void> {
   );
   viewers.countSocketsWith(() => io!.of('/').sockets.size);
   const http = app.getHttpServer() as HttpServer;
+  const handedIn = new Set<Socket>();
+  const conns = new ConnectionReports((m) => link.send(m));
   installSessionGuard(http, {
     me: workerId,
     instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
@@ -69,6 +73,10 @@ export async function runWorker(config: Config): Promise<void> {
     metrics,
     logger,
     isDraining: () => draining,
+    hasSession: (sid) => Object.hasOwn((io!.engine as unknown as { clients: object }).clients, sid),
+    fromPublicPort: (socket) => handedIn.has(socket),
+    maxBodyBytes: config.MAX_HTTP_BUFFER_SIZE + 1024,
+    forwardTimeoutMs: config.PING_INTERVAL_MS + config.PING_TIMEOUT_MS + 5_000,
   });
   countRequestsForRecycling(http, config, link);
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceHttpServer(http, { 'transit.worker': workerId });
@@ -76,10 +84,14 @@ export async function runWorker(config: Config): Promise<void> {
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));
   link.on('directory', (m) => directory.update(m));
-  const handedIn = new Set<Socket>();
   link.on('conn', (m, socket) => {
+    conns.taken(m.cid);
     handedIn.add(socket);
-    socket.once('close', () => handedIn.delete(socket));
+    socket.once('close', () => {
+      handedIn.delete(socket);
+      conns.ended(m.cid);
+    });
+    socket.setNoDelay(true);
     injectConnection(http, socket, m.head);
   });
   link.on('metrics-req', async (m) => link.send({ t: 'metrics-res', id: m.id, metrics: await register.getMetricsAsJSON() }));
@@ -125,8 +137,7 @@ function listenLoopback(http: HttpServer): Promise<number> {
 
 /** Viewer reports double as the heartbeat: a blocked event loop stops both. */
 function startHeartbeat(viewers: ViewerReporter, config: Config): void {
-  const every = Math.max(100, Math.min(1000, Math.floor(config.WORKER_TIMEOUT_MS / 4)));
-  setInterval(() => viewers.report(), every);
+  setInterval(() => viewers.report(), beatIntervalMs(config.WORKER_TIMEOUT_MS));
 }
 
 /** gunicorn's max_requests: after its budget the worker asks the primary to recycle it. */

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   ProtocolError, RECORD_SEPARATOR, classifyPollingResponse, decodeEnginePacket, decodePayload, decodeSocketPacket,
-  encodeEnginePacket, encodePayload, encodeSocketPacket, parseEngineIoError, parseOpenPacket,
-  type EnginePacket, type SocketPacket,
+  encodeEnginePacket, encodePayload, encodeSocketPacket, headerValue, isEndedSessionAnswer, parseEngineIoError, parseOpenPacket,
+  sessionUnknownCause, type EnginePacket, type SocketPacket,
 } from '../../loadtest/lib/engineio.ts';
 
 function protocolError(fn: () => unknown): ProtocolError {
@@ -144,5 +144,42 @@ describe('classifyPollingResponse', () => {
     expect(parseEngineIoError('{"message":"x"}')).toBeNull();
     expect(parseEngineIoError('{oops')).toBeNull();
     expect(parseEngineIoError(undefined)).toBeNull();
+  });
+});
+
+describe('x-transit-session: the cause of a 400 Session ID unknown', () => {
+  it.each([
+    // k6 canonicalises header names, Node lower-cases them: either is found.
+    [{ 'X-Transit-Session': 'ended' }, 'ended'],
+    [{ 'x-transit-session': 'misrouted' }, 'misrouted'],
+    [{ 'x-transit-session': ' Unknown ' }, 'unknown'],
+    [{ 'x-transit-session': ['ended', 'unknown'] }, 'ended'],
+    // No header (an older server) or a value nobody defined: no cause, so it counts as a failure.
+    [{}, undefined],
+    [undefined, undefined],
+    [{ 'x-transit-session': 'gone' }, undefined],
+    [{ 'x-other': 'ended' }, undefined],
+  ] as const)('%j → %s', (headers, cause) => {
+    expect(sessionUnknownCause('session_unknown', headers)).toBe(cause);
+  });
+
+  it('is read only on a session_unknown answer', () => {
+    expect(sessionUnknownCause('bad_request', { 'x-transit-session': 'ended' })).toBeUndefined();
+    expect(sessionUnknownCause('ok', { 'x-transit-session': 'ended' })).toBeUndefined();
+  });
+
+  it('only session_unknown + ended is the expected 400', () => {
+    expect(isEndedSessionAnswer({ classification: 'session_unknown', sessionCause: 'ended' })).toBe(true);
+    expect(isEndedSessionAnswer({ classification: 'session_unknown', sessionCause: 'misrouted' })).toBe(false);
+    expect(isEndedSessionAnswer({ classification: 'session_unknown', sessionCause: 'unknown' })).toBe(false);
+    expect(isEndedSessionAnswer({ classification: 'session_unknown' })).toBe(false);
+    expect(isEndedSessionAnswer({ classification: 'bad_request', sessionCause: 'ended' })).toBe(false);
+  });
+
+  it('headerValue is case-insensitive and takes the first of a list', () => {
+    expect(headerValue({ 'Content-Type': 'text/plain' }, 'content-type')).toBe('text/plain');
+    expect(headerValue({ a: ['1', '2'] }, 'A')).toBe('1');
+    expect(headerValue({ a: [] }, 'a')).toBeUndefined();
+    expect(headerValue(null, 'a')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /** A real socket.io server speaking the Transit Tracker protocol, for the load-test library specs. */
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 
@@ -22,6 +22,17 @@ export interface FixtureOptions {
   recycleFirstAfterMs?: number;
   /** A broken server: acks subscribe but keeps sending every route. */
   ignoreSubscriptions?: boolean;
+  /**
+   * Like Transit Tracker: name the cause of every 400 "Session ID unknown" in `x-transit-session`
+   * (`ended` for a sid this fixture issued, `unknown` otherwise). Off: plain socket.io (an older server).
+   */
+  sessionCauseHeader?: boolean;
+  /**
+   * End the first connection's session after this long the way Transit Tracker's workers answer a
+   * closed session: every later request for its sid gets 400 "Session ID unknown" with
+   * `x-transit-session: ended` (implies sessionCauseHeader).
+   */
+  endFirstAfterMs?: number;
 }
 
 export interface Fixture {
@@ -32,6 +43,8 @@ export interface Fixture {
   auths: Record<string, unknown>[];
   /** Disconnect reasons seen by the server, by socket id. */
   disconnects: Map<string, string>;
+  /** Every 400 "Session ID unknown" answered, with the cause header it carried ('' = none). */
+  sessionUnknown: string[];
   sockets: Socket[];
   /** Emits one vehicles:delta to every socket, filtered by its subscription. */
   broadcastDelta(): void;
@@ -53,6 +66,11 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     res.writeHead(404).end();
   });
   const io = new Server(http, { transports: ['polling'], pingInterval: 300, pingTimeout: 1_000, ...opts.io });
+  const issued = new Set<string>();
+  const ended = new Set<string>();
+  const sessionUnknown: string[] = [];
+  io.engine.on('connection', (conn: { id: string }) => issued.add(conn.id));
+  tagSessionUnknown(http, opts.sessionCauseHeader || opts.endFirstAfterMs !== undefined, issued, ended, sessionUnknown);
   const broadcastDelta = () => {
     const generatedAt = Date.now();
     const all = VEHICLES.map((v) => ({ ...v, updatedAt: generatedAt }));
@@ -75,6 +93,11 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     sockets.push(socket);
     if (sockets.length === 1 && opts.recycleFirstAfterMs !== undefined) {
       setTimeout(() => socket.conn.close(), opts.recycleFirstAfterMs);
+    }
+    if (sockets.length === 1 && opts.endFirstAfterMs !== undefined) {
+      // The pending poll returns with the next ping; the pong's POST then gets the 400 (ended).
+      const sid = (socket.conn as unknown as { id: string }).id;
+      setTimeout(() => ended.add(sid), opts.endFirstAfterMs);
     }
     socket.on('disconnect', (reason) => disconnects.set(socket.id, reason));
     socket.emit('vehicles:snapshot', { version, generatedAt: Date.now(), vehicles: VEHICLES });
@@ -100,6 +123,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
     http,
     auths,
     disconnects,
+    sessionUnknown,
     sockets,
     broadcastDelta,
     close: () => new Promise<void>((resolve) => {
@@ -107,4 +131,38 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
       io.close(() => resolve());
     }),
   };
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Wraps the request listeners socket.io installed: answers the `ended` sids itself (400 code 1,
+ * `x-transit-session: ended`) and, when `header` is on, tags socket.io's own 400 code 1 answers
+ * with `ended` (issued here) or `unknown`. Records every such answer in `log`.
+ */
+function tagSessionUnknown(http: HttpServer, header: boolean, issued: Set<string>, ended: Set<string>, log: string[]): void {
+  const inner = http.listeners('request') as RequestListener[];
+  http.removeAllListeners('request');
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const sid = new URL(req.url ?? '/', 'http://fixture').searchParams.get('sid');
+    if (sid && ended.has(sid)) {
+      req.resume();
+      log.push('ended');
+      res.writeHead(400, { 'Content-Type': 'application/json', 'x-transit-session': 'ended' });
+      res.end(JSON.stringify({ code: 1, message: 'Session ID unknown' }));
+      return;
+    }
+    if (sid) {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.writeHead = ((status: number, ...rest: unknown[]) => {
+        if (status === 400) {
+          const cause = header ? (issued.has(sid) ? 'ended' : 'unknown') : '';
+          if (cause) res.setHeader('x-transit-session', cause);
+          log.push(cause);
+        }
+        return writeHead(status, ...rest);
+      }) as ServerResponse['writeHead'];
+    }
+    for (const l of inner) l.call(http, req, res);
+  });
 }

@@ -73,8 +73,9 @@ describe('k6 polling driver (sync http) against socket.io', () => {
     expect(values('connect_success')).toEqual([1, 1]);
     expect(samples.get('session_lost')).toEqual([{ value: 1, tags: { transport: 'polling', reason: 'transport close', class: 'closed' } }]);
     expect(sum('reconnects')).toBe(1);
-    expect(values('polling_400_rate').length).toBeGreaterThan(5);
-    expect(sum('polling_400_rate')).toBe(0);
+    expect(values('polling_unexpected_400_rate').length).toBeGreaterThan(5);
+    expect(sum('polling_unexpected_400_rate')).toBe(0);
+    expect(values('polling_ended_400s')).toEqual([]);
     expect(values('update_latency').length).toBeGreaterThan(5);
     expect(Math.max(...values('update_latency'))).toBeLessThan(1_500);
     expect(values('foreign_route_updates').length).toBeGreaterThan(5);
@@ -99,18 +100,56 @@ describe('k6 polling driver (sync http) against socket.io', () => {
     expect(sum('foreign_route_updates')).toBeGreaterThan(0);
   });
 
-  it('records a 400 Session ID unknown as polling_400_rate, polling_errors and session_lost', () => {
+  /** An opened session whose CONNECT POST is answered 400 Session ID unknown with `headers`. */
+  function answer400(headers?: Record<string, string>): { client: LoadClient; next: string } {
     const client = new LoadClient({ baseUrl: 'http://127.0.0.1:1', transport: 'polling', clientId: 'unit', durationMs: 60_000 });
     const s: EioSession = client.newSession();
     const hs = s.handshakeRequest();
     expect(client.handle(s.handleHttpResponse(hs, 200, '0{"sid":"a","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'))).toBe('continue');
     const post = s.flushRequest()!;
-    const next = client.handle(s.handleHttpResponse(post, 400, '{"code":1,"message":"Session ID unknown"}'));
-    expect(next).toBe('reconnect');
-    expect(values('polling_400_rate')).toEqual([0, 1]);
-    expect(samples.get('polling_errors')).toEqual([{ value: 1, tags: { transport: 'polling', class: 'session_unknown' } }]);
-    expect(samples.get('session_lost')?.[0]?.tags).toMatchObject({ reason: 'http error', class: 'session_unknown' });
+    const next = client.handle(s.handleHttpResponse(post, 400, '{"code":1,"message":"Session ID unknown"}', Date.now(), headers));
+    return { client, next };
+  }
+
+  it('records a 400 Session ID unknown without x-transit-session (older server) as a failure', () => {
+    expect(answer400().next).toBe('reconnect');
+    expect(values('polling_unexpected_400_rate')).toEqual([0, 1]);
+    expect(values('polling_ended_400s')).toEqual([]);
+    expect(samples.get('polling_errors')).toEqual([{ value: 1, tags: { transport: 'polling', class: 'session_unknown', cause: 'none' } }]);
+    expect(samples.get('session_lost')?.[0]?.tags).toEqual({ transport: 'polling', reason: 'http error', class: 'session_unknown' });
     expect(values('connect_success')).toEqual([0]);
+  });
+
+  it('counts x-transit-session: ended in polling_ended_400s only, never against the thresholds', () => {
+    expect(answer400({ 'X-Transit-Session': 'ended' }).next).toBe('reconnect');
+    expect(values('polling_ended_400s')).toEqual([1]);
+    expect(samples.get('polling_ended_400s')?.[0]?.tags).toEqual({ transport: 'polling' });
+    expect(values('polling_unexpected_400_rate')).toEqual([0, 0]);
+    expect(samples.get('polling_errors')).toBeUndefined();
+    // The session is still lost (the client handshakes again), and says why.
+    expect(samples.get('session_lost')?.[0]?.tags).toEqual({ transport: 'polling', reason: 'http error', class: 'session_unknown', cause: 'ended' });
+  });
+
+  it.each(['misrouted', 'unknown'] as const)('counts x-transit-session: %s as a failure, tagged with its cause', (cause) => {
+    answer400({ 'X-Transit-Session': cause });
+    expect(values('polling_unexpected_400_rate')).toEqual([0, 1]);
+    expect(values('polling_ended_400s')).toEqual([]);
+    expect(samples.get('polling_errors')).toEqual([{ value: 1, tags: { transport: 'polling', class: 'session_unknown', cause } }]);
+  });
+
+  it('a session the server ended mid-run: one ended 400, no failure, a reconnect (headers through k6 http)', async () => {
+    const fx = await spawnFixture({ deltaEveryMs: 100, endFirstAfterMs: 300 });
+    const client = clientUntil(
+      { baseUrl: fx.baseUrl, transport: 'polling', clientId: 'k6-ended', durationMs: 0, reconnectDelayMs: 50 },
+      (c) => c.connects >= 2 && values('events_received').length >= 10,
+    );
+    runPollingClient(client);
+    expect(sum('polling_ended_400s')).toBe(1);
+    expect(sum('polling_unexpected_400_rate')).toBe(0);
+    expect(samples.get('polling_errors')).toBeUndefined();
+    expect(samples.get('session_lost')).toEqual([{ value: 1, tags: { transport: 'polling', reason: 'http error', class: 'session_unknown', cause: 'ended' } }]);
+    expect(sum('reconnects')).toBe(1);
+    expect(client.session?.closeInfo).toMatchObject({ reason: 'client close' });
   });
 });
 
@@ -127,7 +166,7 @@ describe('k6 websocket driver against socket.io', () => {
     expect(values('connect_success')).toEqual([1, 1]);
     expect(sum('session_lost')).toBe(1);
     expect(sum('reconnects')).toBe(1);
-    expect(values('polling_400_rate')).toEqual([]);
+    expect(values('polling_unexpected_400_rate')).toEqual([]);
     expect(values('update_latency').length).toBeGreaterThan(5);
     expect(sum('foreign_route_updates')).toBe(0);
     expect(values('subscribe_confirmed')).toEqual([1, 1]);
@@ -151,8 +190,8 @@ describe('k6-env', () => {
     expect(env.requireHealthy()).toMatchObject({ baseUrl: fx.baseUrl, profile: 'average' });
     expect(() => env.requireHealthy('http://127.0.0.1:1')).toThrow(/healthz is not healthy/);
     expect(env.newLoadClient(fx.baseUrl, 'polling').cfg.clientId).toMatch(/^k6-3-7-/);
-    const out = env.summaryFiles({ metrics: { polling_400_rate: { type: 'rate', values: { rate: 0, passes: 0, fails: 9 }, thresholds: { 'rate<0.05': { ok: true } } } } }, 'x');
+    const out = env.summaryFiles({ metrics: { polling_unexpected_400_rate: { type: 'rate', values: { rate: 0, passes: 0, fails: 9 }, thresholds: { 'rate<0.05': { ok: true } } } } }, 'x');
     expect(Object.keys(out).sort()).toEqual(['stdout', 'summary.json']);
-    expect(out.stdout).toContain('✓ polling_400_rate rate<0.05');
+    expect(out.stdout).toContain('✓ polling_unexpected_400_rate rate<0.05');
   });
 });

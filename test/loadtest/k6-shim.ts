@@ -1,6 +1,7 @@
 /**
  * Just enough of k6's modules to run loadtest/lib's k6 drivers under vitest:
- * - k6/http: SYNCHRONOUS get/post like k6 (a worker thread fetches; this thread Atomics.waits);
+ * - k6/http: SYNCHRONOUS get/post like k6 (a worker thread fetches; this thread Atomics.waits),
+ *   with k6's canonical header names (X-Transit-Session);
  * - k6/metrics: metrics that record every sample; k6: check/sleep; k6/timers: Node timers;
  * - k6/websockets: k6's WebSocket API over Node's global WebSocket.
  * Use with vi.mock('k6/…', async () => (await import('./k6-shim.ts')).<module>).
@@ -50,9 +51,12 @@ port.on('message', async (req) => {
   let res;
   try {
     const r = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs) });
-    res = { status: r.status, body: await r.text(), error: '' };
+    // k6 gives headers with canonical names (Go's CanonicalHeaderKey): X-Transit-Session.
+    const headers = {};
+    r.headers.forEach((v, k) => { headers[k.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-')] = v; });
+    res = { status: r.status, body: await r.text(), headers, error: '' };
   } catch (err) {
-    res = { status: 0, body: null, error: String(err && err.message || err) };
+    res = { status: 0, body: null, headers: {}, error: String(err && err.message || err) };
   }
   port.postMessage(res);
   Atomics.store(flag, 0, 1);
@@ -75,7 +79,7 @@ function syncFetch(method: string, url: string, body: string | undefined, params
   Atomics.wait(sync.flag, 0, 0, timeoutMs + 5_000);
   const msg = receiveMessageOnPort(sync.port);
   if (!msg) throw new Error(`k6 shim: no response for ${method} ${url}`);
-  return msg.message as { status: number; body: string | null; error: string };
+  return msg.message as { status: number; body: string | null; headers: Record<string, string>; error: string };
 }
 export function stopSyncHttp(): Promise<number> | undefined {
   const s = sync;

@@ -23,12 +23,15 @@ describe('loadtest type-check', () => {
 describe('thresholds', () => {
   it('thresholds.ts holds the shared criteria', () => {
     const text = read('loadtest/lib/thresholds.ts');
-    expect(text).toContain("polling_400_rate: ['rate<0.05']");
+    expect(text).toContain("polling_unexpected_400_rate: ['rate<0.05']");
+    expect(text).toContain("'polling_errors{cause:misrouted}': ['count==0']");
+    // No threshold counts every polling 400 any more (ended sessions are expected).
+    expect(Object.keys(sharedThresholds)).not.toContain('polling_400_rate');
     expect(text).toContain("connect_success: ['rate>0.99']");
     expect(text).toMatch(/update_latency: \['p\(95\)<\d+'\]/);
     expect(text).toContain("foreign_route_updates: ['count==0']");
     expect(text).toContain("subscribe_confirmed: ['rate>0.99']");
-    expect(sharedThresholds.polling_400_rate).toEqual(['rate<0.05']);
+    expect(sharedThresholds.polling_unexpected_400_rate).toEqual(['rate<0.05']);
     expect(routeFilterThresholds.foreign_route_updates).toEqual(['count==0']);
     expect(text).not.toMatch(/from 'k6/);
   });
@@ -50,9 +53,11 @@ describe('thresholds', () => {
 
   it('every threshold names a metric declared in k6-metrics.ts', () => {
     const metrics = read('loadtest/lib/k6-metrics.ts');
-    for (const name of Object.keys({ ...sharedThresholds, ...routeFilterThresholds })) {
+    for (const key of Object.keys({ ...sharedThresholds, ...routeFilterThresholds })) {
+      const name = key.replace(/\{.*\}$/, ''); // sub-metric thresholds: polling_errors{cause:misrouted}
       expect(metrics).toMatch(new RegExp(`new (Counter|Rate|Trend)\\('${name}'`));
     }
+    expect(metrics).toMatch(/new Counter\('polling_ended_400s'\)/);
   });
 });
 

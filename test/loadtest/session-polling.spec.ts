@@ -25,6 +25,7 @@ afterEach(async () => {
   fx.auths.length = 0;
   fx.disconnects.clear();
   fx.sockets.length = 0;
+  fx.sessionUnknown.length = 0;
 });
 
 describe('EioSession over polling against socket.io', () => {
@@ -119,6 +120,9 @@ describe('EioSession over polling against socket.io', () => {
     expect(res.status).toBe(400);
     expect(parseEngineIoError(res.body)).toEqual({ code: 1, message: 'Session ID unknown' });
     expect(classifyPollingResponse(res.status, res.body)).toBe('session_unknown');
+    // Plain socket.io names no cause: the load tests count such a 400 as a failure.
+    expect(res.headers['x-transit-session']).toBeUndefined();
+    expect(fx.sessionUnknown).toEqual(['']);
   });
 
   it('classifies an EIO=3 handshake as protocol_mismatch (400 code 5)', async () => {
@@ -172,5 +176,34 @@ describe('EioSession over polling against socket.io', () => {
     await expect.poll(() => fx.disconnects.get(socketId)).toBe('client namespace disconnect');
     expect(c.session.closeInfo).toMatchObject({ reason: 'client close', lost: false });
     expect(c.stats.sessionLost).toBe(0);
+  });
+});
+
+describe('x-transit-session against a server that names the cause (fixture sessionCauseHeader / endFirstAfterMs)', () => {
+  let tagged: Fixture;
+  beforeAll(async () => { tagged = await startFixture({ endFirstAfterMs: 300 }); });
+  afterAll(async () => { await tagged.close(); });
+
+  it('an id never issued is answered 400 with x-transit-session: unknown', async () => {
+    const url = buildEngineUrl({ baseUrl: tagged.baseUrl, transport: 'polling', sid: 'forged' });
+    const res = await sendHttp({ kind: 'poll', method: 'GET', url, headers: {} });
+    expect(res.status).toBe(400);
+    expect(res.headers['x-transit-session']).toBe('unknown');
+    const s = new EioSession({ baseUrl: tagged.baseUrl });
+    expect(s.handleHttpResponse({ kind: 'poll', method: 'GET', url, headers: {} }, res.status, res.body, 0, res.headers).sessionCause).toBe('unknown');
+  });
+
+  it('a session the server ended: 400 x-transit-session: ended, counted by cause, the client reconnects', async () => {
+    const c = new NodePollingClient({ baseUrl: tagged.baseUrl, reconnect: true, reconnectDelayMs: 50, auth: (connects) => ({ clientId: 'ended', connects }) });
+    clients.push(c);
+    tagged.sessionUnknown.length = 0;
+    await c.connect();
+    await expect.poll(() => c.stats.connects, { timeout: 10_000 }).toBe(2);
+    expect(c.stats.byClass.session_unknown).toBeGreaterThanOrEqual(1);
+    expect(c.stats.byCause).toEqual({ ended: c.stats.byClass.session_unknown });
+    expect(c.stats.closes[0]).toMatchObject({ reason: 'http error', classification: 'session_unknown', sessionCause: 'ended', lost: true, wasConnected: true });
+    expect(c.stats.reconnects).toBe(1);
+    expect(tagged.sessionUnknown.length).toBeGreaterThanOrEqual(1);
+    expect(tagged.sessionUnknown.filter((cause) => cause !== 'ended')).toEqual([]);
   });
 });

@@ -100,6 +100,19 @@ describe('EioSession (polling)', () => {
     expect(s.flushRequest()).toBeNull();
   });
 
+  it('a 400 Session ID unknown carries the cause of its x-transit-session header', () => {
+    const s = connected();
+    const out = s.handleHttpResponse(s.pollRequest(), 400, '{"code":1,"message":"Session ID unknown"}', 0, { 'X-Transit-Session': 'ended' });
+    expect(out).toMatchObject({ classification: 'session_unknown', sessionCause: 'ended' });
+    expect(out.closed).toEqual({
+      reason: 'http error', lost: true, wasConnected: true, classification: 'session_unknown', sessionCause: 'ended', status: 400,
+      detail: 'GET poll → 400 code 1 Session ID unknown (ended)',
+    });
+    // Other answers carry no cause, whatever the headers say.
+    const t = connected();
+    expect(t.handleHttpResponse(t.pollRequest(), 200, '6', 0, { 'x-transit-session': 'ended' }).sessionCause).toBeUndefined();
+  });
+
   it('a failed handshake is not a lost session', () => {
     const s = new EioSession({ baseUrl: 'http://h' });
     const out = s.handleHttpResponse(s.handshakeRequest(), 0, null);

@@ -41,21 +41,32 @@ describe('summary', () => {
     metrics: {
       http_reqs: { type: 'counter', values: { count: 120, rate: 2 } },
       update_latency: { type: 'trend', contains: 'time', values: { avg: 12.5, min: 1, med: 10, max: 1500, 'p(90)': 30, 'p(95)': 40 }, thresholds: { 'p(95)<1000': { ok: true } } },
-      polling_400_rate: { type: 'rate', values: { rate: 0.1, passes: 1, fails: 9 }, thresholds: { 'rate<0.05': { ok: false } } },
+      polling_unexpected_400_rate: { type: 'rate', values: { rate: 0.1, passes: 1, fails: 9 }, thresholds: { 'rate<0.05': { ok: false } } },
+      polling_ended_400s: { type: 'counter', values: { count: 12, rate: 0.2 } },
     },
   };
   it('lists thresholds, checks and key metrics first', () => {
     const text = textSummary(data, 'polling-soak');
     expect(text).toContain('== polling-soak (61.0 s) ==');
-    expect(text).toContain('✗ polling_400_rate rate<0.05');
+    expect(text).toContain('✗ polling_unexpected_400_rate rate<0.05');
     expect(text).toContain('✓ update_latency p(95)<1000');
     expect(text).toContain('✓ subscribe acknowledged ok: 4 passed, 0 failed');
     expect(text).toContain('10.00% (1 true / 9 false)');
     expect(text).toContain('p(95)=40.00ms');
     expect(text).toContain('max=1.50s');
-    expect(text.indexOf('polling_400_rate  ')).toBeLessThan(text.indexOf('http_reqs'));
-    expect(text.trim().split('\n').at(-1)).toBe('RESULT: FAIL (polling_400_rate: rate<0.05)');
-    expect(failedThresholds(data)).toEqual(['polling_400_rate: rate<0.05']);
+    expect(text.indexOf('polling_unexpected_400_rate  ')).toBeLessThan(text.indexOf('polling_ended_400s  '));
+    expect(text.indexOf('polling_ended_400s  ')).toBeLessThan(text.indexOf('http_reqs'));
+    expect(text.trim().split('\n').at(-1)).toBe('RESULT: FAIL (polling_unexpected_400_rate: rate<0.05)');
+    expect(failedThresholds(data)).toEqual(['polling_unexpected_400_rate: rate<0.05']);
+  });
+
+  it('reports ended-session 400s as a note, not a failure', () => {
+    const text = textSummary(data, 'polling-soak');
+    expect(text).toContain('note: 12 polling 400s named a session the server had ended (x-transit-session: ended)');
+    expect(failedThresholds(data)).not.toContain(expect.stringMatching(/ended/));
+    const none = textSummary({ metrics: { polling_ended_400s: { type: 'counter', values: { count: 0, rate: 0 } } } }, 'x');
+    expect(none).not.toContain('note:');
+    expect(none.trim().split('\n').at(-1)).toBe('RESULT: PASS');
   });
 });
 

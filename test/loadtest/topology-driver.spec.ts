@@ -2,7 +2,8 @@
  * The k6 scripts' Engine.IO client (loadtest/lib via node-driver's NodePollingClient) against
  * the REAL topology: `node dist/main.js` with 2 workers. Sticky by default: hundreds of polls,
  * 0 classified "session_unknown". With STICKY=false ALLOW_UNSAFE_TOPOLOGY=true the same client
- * classifies the 400s as "session_unknown" — the class the k6 thresholds fail on.
+ * classifies the 400s as "session_unknown", which the server names `x-transit-session: misrouted` —
+ * what the k6 thresholds fail on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodePollingClient } from '../../loadtest/lib/node-driver.ts';
@@ -45,6 +46,7 @@ describe('node-driver (the k6 client library) against the real topology', () => 
     await Promise.all(cs.map((c) => c.waitForEvent('vehicles:delta', 10_000)));
     const classes = byClass(cs);
     expect(classes.session_unknown ?? 0).toBe(0);
+    expect(cs.reduce((n, c) => n + (c.stats.byCause.misrouted ?? 0), 0)).toBe(0);
     expect(Object.keys(classes).filter((k) => k !== 'ok' && k !== 'closed')).toEqual([]);
     expect(total(cs, 'sessionLost')).toBe(0);
     expect(cs.every((c) => c.events.some((e) => e.name === 'vehicles:snapshot'))).toBe(true);
@@ -62,6 +64,8 @@ describe('node-driver (the k6 client library) against the real topology', () => 
     const requests = total(cs, 'requests');
     expect(classes.session_unknown ?? 0).toBeGreaterThan(0);
     expect((classes.session_unknown ?? 0) / requests).toBeGreaterThanOrEqual(0.05);
+    // The server names them: x-transit-session: misrouted (the sid is live on the other worker).
+    expect(cs.reduce((n, c) => n + (c.stats.byCause.misrouted ?? 0), 0)).toBeGreaterThan(0);
     // Each one ended a session that had opened: the client handshook again.
     const closes = cs.flatMap((c) => c.stats.closes);
     expect(closes.some((x) => x.classification === 'session_unknown' && x.status === 400 && x.lost)).toBe(true);

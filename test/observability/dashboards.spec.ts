@@ -95,7 +95,9 @@ describe('dashboards', () => {
     const titles = panelsOf(dashboards['transit-overview']!).map((p) => p['title']);
     for (const t of [
       'Connections by transport',
-      'Polling 400 rate',
+      'Session ID unknown by cause (1h)',
+      'Session ID unknown by cause',
+      'Polling 400 share: misrouted + unknown',
       'Connection errors by code',
       'Reconnects and lost sessions',
       'Disconnect reasons',
@@ -109,14 +111,34 @@ describe('dashboards', () => {
     }
   });
 
-  it('polling 400 panel draws a 5 % threshold line', () => {
+  it('the misrouted + unknown share panel draws a 5 % threshold line and plots the recorded ratio', () => {
     const panel = panelsOf(dashboards['transit-overview']!).find(
-      (p) => p['title'] === 'Polling 400 rate' && p['type'] === 'timeseries',
+      (p) => p['title'] === 'Polling 400 share: misrouted + unknown' && p['type'] === 'timeseries',
     )!;
     const defaults = (panel['fieldConfig'] as Obj)['defaults'] as Obj;
     expect(defaults['unit']).toBe('percentunit');
     expect((defaults['custom'] as Obj)['thresholdsStyle']).toEqual({ mode: 'line' });
     expect((defaults['thresholds'] as Obj)['steps']).toContainEqual({ color: 'red', value: 0.05 });
+    const ratio = RULE_GROUPS.flatMap((g) => g.rules).find((r) => 'record' in r && r.record === 'transit:polling_misrouted_or_unknown_ratio:rate5m')!;
+    expect((panel['targets'] as Obj[]).map((t) => t['expr'])).toEqual([ratio.expr.replace(/\s*\n\s*/g, ' ')]);
+  });
+
+  it('"Session ID unknown" panels show 400s by cause (misrouted, ended, unknown), not plain polling 400s', () => {
+    const panels = panelsOf(dashboards['transit-overview']!);
+    const stat = panels.find((p) => p['title'] === 'Session ID unknown by cause (1h)' && p['type'] === 'stat')!;
+    expect((stat['targets'] as Obj[]).map((t) => t['expr'])).toEqual(['sum by (cause) (increase(transit_session_unknown_total[1h]))']);
+    const series = panels.find((p) => p['title'] === 'Session ID unknown by cause' && p['type'] === 'timeseries')!;
+    expect((series['targets'] as Obj[]).map((t) => t['expr'])).toEqual(['sum by (cause, transport) (rate(transit_session_unknown_total[5m])) * 60']);
+    // Each cause has its colour: misrouted red, unknown orange, ended (expected) blue.
+    const colours = Object.fromEntries(
+      ((series['fieldConfig'] as Obj)['overrides'] as Obj[]).map((o) => [
+        String((o['matcher'] as Obj)['options']),
+        ((o['properties'] as Obj[])[0]!['value'] as Obj)['fixedColor'],
+      ]),
+    );
+    expect(colours).toEqual({ '^misrouted': 'red', '^unknown': 'orange', '^ended': 'blue' });
+    // No panel judges sessions by plain polling 400s any more (the by-status panel shows every status).
+    for (const q of allQueries()) expect(q.expr, q.source).not.toMatch(/status\s*=~?\s*"400"/);
   });
 
   it('upstream calls panel compares against the always-on baseline and the budget', () => {

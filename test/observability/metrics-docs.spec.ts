@@ -18,6 +18,7 @@ const EXPECTED = [
   'transit_socket_disconnects_total',
   'transit_socket_reconnects_total',
   'transit_polling_requests_total',
+  'transit_session_unknown_total',
   'transit_engine_connection_errors_total',
   'transit_sessions_lost_total',
   'transit_upstream_requests_total',
@@ -26,6 +27,8 @@ const EXPECTED = [
   'transit_demand_viewers',
   'transit_snapshot_age_seconds',
   'transit_broadcast_duration_seconds',
+  'transit_router_refused_total',
+  'transit_router_open_connections',
   'transit_worker_restarts_total',
   'transit_poll_interval_seconds',
   'transit_upstream_daily_budget',
@@ -72,6 +75,7 @@ describe('src/metrics/metric-names.ts', () => {
     expect(names.UPSTREAM_OUTCOMES).toEqual(['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty']);
     expect(names.WORKER_RESTART_REASONS).toEqual(['exit', 'crash', 'recycled', 'timeout']);
     expect(names.TRANSPORTS).toEqual(['polling', 'websocket']);
+    expect(names.SESSION_UNKNOWN_CAUSES).toEqual(['misrouted', 'ended', 'unknown']);
   });
 });
 
@@ -84,6 +88,19 @@ describe('docs/metrics.md', () => {
     for (const l of def.labelNames) expect(section).toContain(`\`${l}\``);
     expect(section).toMatch(/\*\*Answers:\*\*/);
     expect(section).toMatch(/\*\*PromQL[^*]*:\*\*\s*`[^`]*\(/);
+  });
+
+  it('documents every cause of transit_session_unknown_total, its header, and what to alert on', () => {
+    const section = DOCS.split(/^#### /m).find((s) => s.startsWith('`transit_session_unknown_total`'))!;
+    for (const cause of names.SESSION_UNKNOWN_CAUSES) expect(section).toMatch(new RegExp(`\\| \`${cause}\` \\|`));
+    for (const t of names.TRANSPORTS) expect(section).toContain(`\`${t}\``);
+    expect(section).toContain('`x-transit-session`');
+    expect(section).toMatch(/\*\*What to alert on:\*\*[^\n]*`cause="misrouted"`/);
+    expect(section).toContain('`SessionMisrouted`');
+    expect(section).toContain('`PollingSessionErrors`');
+    // The polling-requests section no longer offers plain 400s as the failure signal.
+    const polling = DOCS.split(/^#### /m).find((s) => s.startsWith('`transit_polling_requests_total`'))!;
+    expect(polling).not.toContain('polling_400_ratio');
   });
 
   it('documents every recording rule and alert', () => {
@@ -104,8 +121,9 @@ describe('docs/metrics.md', () => {
   });
 
   it('every PromQL example in the docs is valid PromQL', () => {
+    // Inside a table, a code span escapes its pipes as \| (GFM); PromQL sees a plain |.
     const spans = [...DOCS.matchAll(/`([^`\n]+)`/g)]
-      .map((m) => m[1]!)
+      .map((m) => m[1]!.replaceAll('\\|', '|'))
       .filter((s) => /\(/.test(s) && /\b(transit[_:]|nodejs_|process_)/.test(s));
     expect(spans.length).toBeGreaterThan(20);
     const bad = invalidPromQL(

@@ -78,7 +78,8 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
     const headline = {
       connectionsByTransport: panelQuery('Connections by transport'),
       pollingRate: panelQuery('Polling responses by status'),
-      polling400Ratio: panelQuery('Polling 400 rate'),
+      misroutedOrUnknownRatio: panelQuery('Polling 400 share: misrouted + unknown'),
+      sessionUnknownByCause: panelQuery('Session ID unknown by cause'),
       upstreamCallsPerDay: panelQuery('Upstream calls per day vs always-on baseline and budget', 'A'),
       pollerActive: panelQuery('Poller active vs viewers', 'B'),
       demandViewers: panelQuery('Poller active vs viewers', 'A'),
@@ -134,14 +135,18 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
     expect(Object.keys(byTransport).sort()).toEqual(['polling', 'websocket']);
     expect(byTransport.polling).toBe(20);
     expect(h.pollingRate!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(h.polling400Ratio).toEqual([0]); // sticky: no 400, and a number (0 / rate), not NaN
+    expect(h.misroutedOrUnknownRatio).toEqual([0]); // sticky: none, and a number (0 / rate), not NaN
+    // Every cause × transport is pre-initialised, so the by-cause panel has its series from the start.
+    const causes = samples(headlineAnswers.sessionUnknownByCause!).map((s) => `${s.metric.cause} ${s.metric.transport}`).sort();
+    expect(causes).toEqual(['ended polling', 'ended websocket', 'misrouted polling', 'misrouted websocket', 'unknown polling', 'unknown websocket']);
+    expect(values(await prom.query('sum(transit_session_unknown_total{cause="misrouted"})'))).toEqual([0]);
     expect(h.upstreamCallsPerDay![0]).toBeGreaterThan(0);
     expect(h.pollerActive).toEqual([1]);
     expect(h.demandViewers![0]).toBe(20);
     expect(Number.isFinite(h.snapshotAge![0])).toBe(true);
     expect(h.snapshotAge![0]).toBeGreaterThanOrEqual(0);
     // The recording rules are written back into the TSDB.
-    expect(values(await prom.query('transit:polling_400_ratio:rate5m'))).toEqual([0]);
+    expect(values(await prom.query('transit:polling_misrouted_or_unknown_ratio:rate5m'))).toEqual([0]);
     expect(values(await prom.query('transit:upstream_calls_per_day'))[0]).toBeGreaterThan(0);
 
     recordFigure('prometheus live: 2 workers, 20 polling clients', {

@@ -18,12 +18,13 @@ import { promtool, promtoolAsync, ROOT, withTempDirAsync, writeFiles } from './p
 const RULES = join(ROOT, 'prometheus/rules.yml');
 const RULES_TEST = join(ROOT, 'prometheus/rules.test.yml');
 
-const ALERTS = ['PollingSessionErrors', 'PollerActiveWithoutViewers', 'UpstreamOverBudget', 'SessionsLostSpike', 'SnapshotStale'];
+const ALERTS = ['SessionMisrouted', 'PollingSessionErrors', 'PollerActiveWithoutViewers', 'UpstreamOverBudget', 'SessionsLostSpike', 'SnapshotStale'];
 const RECORDS = [
   'transit:upstream_calls_per_day',
-  'transit:polling_400_ratio:rate5m',
+  'transit:polling_misrouted_or_unknown_ratio:rate5m',
   'transit:upstream_always_on_calls_per_day',
 ];
+const RATIO = 'transit:polling_misrouted_or_unknown_ratio:rate5m';
 
 const alerts = (): AlertingRule[] => RULE_GROUPS.flatMap((g) => g.rules.filter((r): r is AlertingRule => 'alert' in r));
 
@@ -32,6 +33,14 @@ function withAlertExpr(alert: string, expr: string): RuleGroup[] {
   return RULE_GROUPS.map((g) => ({
     ...g,
     rules: g.rules.map((r) => ('alert' in r && r.alert === alert ? { ...r, expr } : r)),
+  }));
+}
+
+/** RULE_GROUPS with one recording rule's expression replaced. */
+function withRecordExpr(record: string, expr: string): RuleGroup[] {
+  return RULE_GROUPS.map((g) => ({
+    ...g,
+    rules: g.rules.map((r) => ('record' in r && r.record === record ? { ...r, expr } : r)),
   }));
 }
 
@@ -121,6 +130,51 @@ describe('prometheus/rules.yml', () => {
       expect(r.status, r.output).not.toBe(0);
       const failed = failedAlertCases(r.output).filter((c) => c.alert === alert);
       expect(failed.some((c) => c.expectedQuiet), r.output).toBe(true);
+    });
+  });
+
+  describe.concurrent('session alerts key on transit_session_unknown_total{cause=~"misrouted|unknown"}', () => {
+    it('no rule reads polling 400s (status="400") any more, and every session_unknown selector names its causes', () => {
+      for (const q of ruleExpressions()) {
+        expect(q.expr, q.source).not.toMatch(/status\s*=~?\s*"4/);
+        for (const m of q.expr.matchAll(/transit_session_unknown_total(\{[^}]*\})?/g)) {
+          expect(m[1] ?? '', q.source).toMatch(/cause(="misrouted"|=~"misrouted\|unknown")/);
+        }
+      }
+    });
+
+    it('the unit tests reject a ratio of every polling 400 (ended included)', async () => {
+      const old = 'sum(rate(transit_polling_requests_total{status="400"}[5m])) / sum(rate(transit_polling_requests_total[5m]))';
+      const r = await runRuleTests(withRecordExpr(RATIO, old));
+      expect(r.status, r.output).not.toBe(0);
+      expect(r.output).toContain('ended 400s alone fire neither SessionMisrouted nor PollingSessionErrors');
+    });
+
+    it('the unit tests reject a ratio that leaves misrouted out, or counts websocket upgrades against polling', async () => {
+      const unknownOnly = await runRuleTests(
+        withRecordExpr(RATIO, 'sum(rate(transit_session_unknown_total{cause="unknown",transport="polling"}[5m])) / sum(rate(transit_polling_requests_total[5m]))'),
+      );
+      expect(unknownOnly.status, unknownOnly.output).not.toBe(0);
+      expect(unknownOnly.output).toContain('PollingSessionErrors counts misrouted and unknown together');
+      const anyTransport = await runRuleTests(
+        withRecordExpr(RATIO, 'sum(rate(transit_session_unknown_total{cause=~"misrouted|unknown"}[5m])) / sum(rate(transit_polling_requests_total[5m]))'),
+      );
+      expect(anyTransport.status, anyTransport.output).not.toBe(0);
+      expect(anyTransport.output).toContain('PollingSessionErrors ignores unknown websocket upgrades');
+    });
+
+    it('the unit tests reject a SessionMisrouted that counts ended or unknown answers', async () => {
+      const r = await runRuleTests(withAlertExpr('SessionMisrouted', 'sum(increase(transit_session_unknown_total[5m])) > 0'));
+      expect(r.status, r.output).not.toBe(0);
+      const failed = failedAlertCases(r.output).filter((c) => c.alert === 'SessionMisrouted');
+      expect(failed.some((c) => c.expectedQuiet), r.output).toBe(true);
+      expect(r.output).toContain('ended 400s alone fire neither SessionMisrouted nor PollingSessionErrors');
+    });
+
+    it('the unit tests reject a SessionMisrouted with a threshold above 0 (one misroute must fire)', async () => {
+      const r = await runRuleTests(withAlertExpr('SessionMisrouted', 'sum(increase(transit_session_unknown_total{cause="misrouted"}[5m])) > 5'));
+      expect(r.status, r.output).not.toBe(0);
+      expect(r.output).toContain('SessionMisrouted fires on a single misrouted request');
     });
   });
 

@@ -7,6 +7,8 @@ export interface PollingCounts {
   byStatus: Map<number, number>;
   /** Request and body of each 400 answer (Engine.IO says why). */
   badBodies: string[];
+  /** 400 answers by the service's `x-transit-session` cause (`untagged` when it named none). */
+  by400Cause: Map<string, number>;
 }
 
 export interface CountingProxy {
@@ -26,7 +28,7 @@ export interface CountingProxy {
  * routed by the primary.
  */
 export async function startCountingProxy(targetPort: number, opts: { pool?: number; keepAlive?: boolean } = {}): Promise<CountingProxy> {
-  const counts: PollingCounts = { total: 0, byStatus: new Map(), badBodies: [] };
+  const counts: PollingCounts = { total: 0, byStatus: new Map(), badBodies: [], by400Cause: new Map() };
   let upstreamConnections = 0;
   const agent = new http.Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.pool ?? 8 });
   const origCreate = agent.createConnection.bind(agent);
@@ -67,6 +69,8 @@ export async function startCountingProxy(targetPort: number, opts: { pool?: numb
     counts.total += 1;
     counts.byStatus.set(status, (counts.byStatus.get(status) ?? 0) + 1);
     if (status === 400) {
+      const cause = String(answer.headers['x-transit-session'] ?? 'untagged');
+      counts.by400Cause.set(cause, (counts.by400Cause.get(cause) ?? 0) + 1);
       let body = '';
       answer.on('data', (c: Buffer) => (body += c.toString()));
       answer.on('end', () => counts.badBodies.push(`${what} -> ${body}`));
@@ -89,4 +93,15 @@ export async function startCountingProxy(targetPort: number, opts: { pool?: numb
 /** Count of one status, 0 if never seen. */
 export function statusCount(counts: PollingCounts, status: number): number {
   return counts.byStatus.get(status) ?? 0;
+}
+
+/**
+ * 400 answers that are a defect: `misrouted` (the seed's bug), `unknown` (an id never
+ * issued here) and untagged ones. `ended` (a session this deployment closed: the protocol's
+ * answer after a recycle, a kill or a client's close) is not among them.
+ */
+export function defect400s(counts: PollingCounts): number {
+  let n = 0;
+  for (const [cause, k] of counts.by400Cause) if (cause !== 'ended') n += k;
+  return n;
 }

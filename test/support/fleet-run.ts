@@ -1,5 +1,5 @@
 import { connectClient, sleep, waitFor, type TrackedClient } from './clients.js';
-import { startCountingProxy, statusCount, type CountingProxy } from './counting-proxy.js';
+import { defect400s, startCountingProxy, type CountingProxy } from './counting-proxy.js';
 import type { Topology } from './topology.js';
 
 /** Many polling clients split over two counting proxies: a pooled one and a per-request one. */
@@ -9,8 +9,10 @@ export interface Fleet {
   fresh: CountingProxy;
   /** Polls counted by both proxies. */
   polls: () => number;
-  /** 400 answers counted by both proxies. */
+  /** Defective 400 answers (misrouted, unknown, untagged) counted by both proxies. */
   bad: () => number;
+  /** 400 answers for sessions this deployment ended (the protocol's answer), by both proxies. */
+  ended: () => number;
   badBodies: () => string[];
   close: () => Promise<void>;
 }
@@ -34,7 +36,8 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
     pooled,
     fresh,
     polls: () => pooled.counts.total + fresh.counts.total,
-    bad: () => statusCount(pooled.counts, 400) + statusCount(fresh.counts, 400),
+    bad: () => defect400s(pooled.counts) + defect400s(fresh.counts),
+    ended: () => (pooled.counts.by400Cause.get('ended') ?? 0) + (fresh.counts.by400Cause.get('ended') ?? 0),
     badBodies: () => [...pooled.counts.badBodies, ...fresh.counts.badBodies],
     close: async () => {
       for (const c of clients) c.close();

@@ -1,0 +1,65 @@
+import type { SessionUnknownCauseLabel } from '../metrics/metric-names.js';
+import { foreignInstance, ownerOfSession } from '../primary/session-id.js';
+
+/** Who answers one `/socket.io/` request that reached this worker. */
+export type SessionDecision =
+  /** Engine.IO, for a session it holds or a new handshake. */
+  | { kind: 'engine' }
+  /** Engine.IO, which will answer `400 Session ID unknown`; counted with `cause`. */
+  | { kind: 'unknown'; cause: SessionUnknownCauseLabel; answer: 'engine' | 'self' }
+  /** Another live worker holds the session: relay the request to its loopback port. */
+  | { kind: 'forward'; port: number }
+  /** Another machine holds the session: `409` + `fly-replay`. */
+  | { kind: 'replay'; instance: string }
+  /** A handshake on a draining worker: start the session on `port`, or refuse (shutdown). */
+  | { kind: 'handshake-elsewhere'; port: number }
+  | { kind: 'refuse-stopping' };
+
+/** What the decision needs to know; every field is a plain value or a lookup. */
+export interface SessionFacts {
+  me: number;
+  instance: string | undefined;
+  sticky: boolean;
+  draining: boolean;
+  /** The request came over the loopback forwarding path from a sibling worker. */
+  forwarded: boolean;
+  sid: string | null;
+  hasSession: (sid: string) => boolean;
+  /** This worker issued `sid` and has closed it. */
+  closedHere: (sid: string) => boolean;
+  /** Loopback port of a live worker. */
+  portOf: (worker: number) => number | undefined;
+  /** Whether `worker` ran here once and has gone. */
+  isGone: (worker: number) => boolean;
+  acceptingPeer: () => number | undefined;
+}
+
+/**
+ * The guard's rule, as the Engine.IO v4 reference server would answer plus our routing:
+ * a session held here goes to Engine.IO; one held by a live sibling is forwarded; one that
+ * this deployment issued and closed (here, or on a worker that is gone) gets
+ * `400 Session ID unknown` with cause `ended`; an id never issued here is `unknown`; one
+ * that a live sibling holds but that reached us without stickiness is `misrouted`.
+ */
+export function decideSession(f: SessionFacts): SessionDecision {
+  const sid = f.sid;
+  if (!sid) {
+    if (!f.draining || f.forwarded || !f.sticky) return { kind: 'engine' };
+    const port = f.acceptingPeer();
+    return port ? { kind: 'handshake-elsewhere', port } : { kind: 'refuse-stopping' };
+  }
+  if (f.hasSession(sid)) return { kind: 'engine' };
+  if (f.closedHere(sid)) return { kind: 'unknown', cause: 'ended', answer: 'engine' };
+  const elsewhere = f.sticky ? foreignInstance(sid, f.instance) : null;
+  if (elsewhere) return { kind: 'replay', instance: elsewhere };
+  const owner = ownerOfSession(sid);
+  if (owner === null || owner === f.me) return { kind: 'unknown', cause: 'unknown', answer: 'engine' };
+  const port = f.portOf(owner);
+  if (port) {
+    // Without stickiness (or on a forwarded hop that still missed) this is the seed's bug.
+    if (!f.sticky || f.forwarded) return { kind: 'unknown', cause: 'misrouted', answer: 'engine' };
+    return { kind: 'forward', port };
+  }
+  if (f.isGone(owner)) return { kind: 'unknown', cause: 'ended', answer: 'self' };
+  return { kind: 'unknown', cause: 'unknown', answer: 'engine' };
+}
