@@ -13,6 +13,8 @@ export interface ProgressState {
   reconnects: number;
   recycles: number;
   kills: number;
+  /** Requests without an answer past their deadline so far (shown when > 0). */
+  hung?: number;
   latencyP95: number | null;
   phase: string;
 }
@@ -24,7 +26,7 @@ export function progressText(p: ProgressState, barWidth = 24): string {
   const secs = `${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s`;
   return (
     `[${bar}] ${String(Math.round(frac * 100)).padStart(3)}% ${secs}  clients ${p.connected}/${p.live}  polls ${p.polls}` +
-    `  400s ${p.bad400}  reconnects ${p.reconnects}  recycles ${p.recycles}  kills ${p.kills}` +
+    `  400s ${p.bad400}  reconnects ${p.reconnects}  recycles ${p.recycles}  kills ${p.kills}${p.hung ? `  hung ${p.hung}` : ''}` +
     `  p95 ${p.latencyP95 === null ? '–' : `${p.latencyP95} ms`}${p.phase ? `  ${p.phase}` : ''}`
   );
 }

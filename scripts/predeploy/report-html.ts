@@ -21,7 +21,17 @@ export function renderReport(s: Summary): string {
     .map((e) => ({ x: e.t / 1000, label: e.label, color: e.kind === 'kill' ? COLORS.red : COLORS.amber, short: e.kind === 'kill' ? 'kill' : 'recycle' }));
   const pts = <K extends keyof Summary['series'][number]>(k: K) => s.series.map((p): [number, number | null] => [p.t, p[k] as number | null]);
   const charts = [
-    lineChart({ title: 'Polling 400 rate (independent count)', unit: '% of polls', xMax, markers, threshold: { y: s.options.max400Rate * 100, label: `${s.options.max400Rate * 100} % fails` }, series: [{ name: '400 rate', color: COLORS.red, points: pts('rate400Pct') }] }),
+    lineChart({
+      title: 'Polling 400 rate (independent count; ended sessions apart)',
+      unit: '% of polls',
+      xMax,
+      markers,
+      threshold: { y: s.options.max400Rate * 100, label: `${s.options.max400Rate * 100} % fails` },
+      series: [
+        { name: '400 rate (misrouted, unknown, other)', color: COLORS.red, points: pts('rate400Pct') },
+        { name: 'ended sessions (expected, not counted)', color: COLORS.grey, points: pts('ended400Pct'), dashed: true },
+      ],
+    }),
     lineChart({
       title: 'Connections',
       unit: 'connections',
@@ -57,10 +67,18 @@ export function renderReport(s: Summary): string {
     lineChart({ title: 'Upstream calls (cumulative, the service’s counter)', unit: 'calls', xMax, markers, series: [{ name: 'upstream calls', color: COLORS.teal, points: pts('upstreamCalls') }] }),
   ];
   const l = f.updateLatencyMs;
+  const su = f.sessionUnknown;
+  const q = f.requests;
+  const lost = q.hung + q.closed + q.handshakesHung;
+  const probe = f.splitProbe;
+  const byCause = (c: { misrouted: number; ended: number; unknown: number }) => `misrouted ${c.misrouted} · unknown ${c.unknown} · ended ${c.ended}`;
   const tiles = [
     tile('clients (+ reloads)', `${f.clients.planned} (+${f.clients.reloads})`),
     tile('polls', String(f.polls)),
-    tile('400 answers', `${f.bad400} (${f.rate400Pct} %)`, f.bad400 > 0),
+    tile('400 answers (ended sessions apart)', `${f.bad400} (${f.rate400Pct} %)`, f.bad400 > 0),
+    tile('400s for ended sessions (expected)', String(su.polling.ended + su.websocket.ended)),
+    tile('requests lost or hung', `${lost} of ${q.forwarded + q.handshakes}`, lost > 0),
+    tile('split-write probe answered', probe === null ? '–' : 'error' in probe ? 'did not run' : `${probe.answered}/${probe.total}`, probe !== null && !('error' in probe) && probe.lost > 0),
     tile('reconnects', String(f.reconnects.client)),
     tile('recycles (triggered)', `${f.recycles.total} (${f.recycles.triggered})`),
     tile('worker kills', f.kill ? `1 (worker ${f.kill.worker})` : '0'),
@@ -112,7 +130,24 @@ ${charts.map((c) => `<div class="chart">${c}</div>`).join('\n')}
 <table><tr><th>cause</th><th>lost</th><th>not back within ${s.options.reconnectWithinMs} ms</th><th>median back</th><th>max back</th><th>reasons</th></tr>${lossRows}</table>
 <h2>Events</h2><table><tr><th>time</th><th>kind</th><th>what</th></tr>${events || '<tr><td colspan="3">none</td></tr>'}</table>
 <h2>Polling answers</h2><p>${esc(Object.entries(f.pollStatus).map(([k, v]) => `${k}: ${v}`).join(' · ') || 'none')} — classes: ${esc(Object.entries(f.pollClasses).map(([k, v]) => `${k}: ${v}`).join(' · ') || 'none')} — websocket upgrades: ${esc(Object.entries(f.websocketUpgrades).map(([k, v]) => `${k}: ${v}`).join(' · ') || 'none')}</p>
+<p>400 "Session ID unknown" by <code>x-transit-session</code> — polling: ${esc(byCause(su.polling))} — websocket: ${esc(byCause(su.websocket))}${su.unlabelled.polling + su.unlabelled.websocket ? ` — without the header (counted as unknown): ${su.unlabelled.polling} polling, ${su.unlabelled.websocket} websocket` : ''} — the service counted: ${esc(su.server ? byCause(su.server) : 'not exported')}. Only misrouted and unknown ones fail the run; ended ones are Engine.IO v4's answer for a session the service had closed.</p>
 ${f.badSamples.length ? `<pre>${esc(f.badSamples.slice(0, 8).join('\n'))}</pre>` : ''}
+<h2>Requests without an answer</h2>
+<p>${esc(
+    `Soak: ${q.forwarded} requests through the counting proxy, ${q.hung} without a response head within ${q.deadlineMs} ms, ${q.closed} closed without a response` +
+      `${q.cutAtKill ? ` (+${q.cutAtKill} cut by the planned SIGKILL, not counted)` : ''}; ${q.abandoned} abandoned by their client first; ${q.unjudgedAtClose} still waiting within the deadline at the end (not judged).` +
+      ` Client handshakes: ${q.handshakes}, ${q.handshakesHung} never completed.`,
+  )}</p>
+<p>${esc(
+    probe === null
+      ? 'Split-write probe: not run.'
+      : 'error' in probe
+        ? `Split-write probe: did not run (${probe.error}).`
+        : `Split-write probe (straight to the service's port, ${probe.timeoutMs} ms each): ` +
+          Object.entries(probe.byKind).map(([k, r]) => `${k} ${r.answered}/${r.sent} answered`).join(' · ') +
+          ` — ${probe.lost} lost.`,
+  )}</p>
+${[...q.samples, ...(probe && !('error' in probe) ? probe.samples : [])].length ? `<pre>${esc([...q.samples, ...(probe && !('error' in probe) ? probe.samples : [])].slice(0, 10).join('\n'))}</pre>` : ''}
 <h2>Settings</h2><p class="legend">deploy/production.json, overridden by your environment (highlighted) and bound to 127.0.0.1 on ephemeral ports.</p>
 <table>${settings}</table>
 ${s.proxy.config ? `<h2>HAProxy configuration</h2><pre>${esc(s.proxy.config)}</pre>` : ''}

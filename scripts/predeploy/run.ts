@@ -1,9 +1,10 @@
 /**
- * One pre-deploy run: the production command with production settings on 127.0.0.1,
- * optionally behind HAProxy, behind the counting proxy; the soak; then teardown in order
- * (clients, scraper, proxies, service) and the summary.
+ * One pre-deploy run: the production command with production settings on 127.0.0.1; the
+ * split-write probe straight to its port; then, optionally behind HAProxy, behind the
+ * counting proxy, the soak; then teardown in order (clients, scraper, proxies, service) and
+ * the summary.
  */
-import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { hangDeadlineMs, startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { startHaproxy, type Haproxy } from './haproxy.ts';
 import type { Options } from './options.ts';
 import { ROOT, childEnv, loadProduction, resolveCommand, serviceSettings, settingNames } from './production.ts';
@@ -11,6 +12,7 @@ import type { Progress } from './progress.ts';
 import { startScraper, type Scraper } from './scraper.ts';
 import { StartError, startService, type Service } from './service.ts';
 import { runSoak, type SoakResult } from './soak.ts';
+import { runSplitProbe, type SplitProbeResult } from './split-probe.ts';
 import { assemble, type Summary } from './summary.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -41,7 +43,18 @@ export async function runPredeploy(opts: Options, caller: Record<string, string 
   let soak: SoakResult | undefined;
   let shutdownCode: number | null | undefined;
   let proxy: Summary['proxy'] = { kind: opts.proxy };
+  let probe: SplitProbeResult | { error: string } | undefined;
   try {
+    // Before the soak (and its t0): the probe's recycles, if its requests spend a small
+    // MAX_REQUESTS, are not the soak's; its hung connections are closed by then.
+    try {
+      probe = await runSplitProbe({ host: '127.0.0.1', port: service.port });
+      const kinds = Object.entries(probe.byKind).map(([k, r]) => `${k} ${r.answered}/${r.sent}`).join(', ');
+      progress.note(`  split-write probe: ${probe.answered}/${probe.total} answered within ${probe.timeoutMs} ms (${kinds})`);
+    } catch (e) {
+      probe = { error: (e as Error).message };
+      progress.note(`  split-write probe failed to run: ${probe.error}`);
+    }
     let target = { host: '127.0.0.1', port: service.port };
     if (opts.proxy === 'haproxy') {
       haproxy = await startHaproxy(service.port, { clientMs: opts.proxyTimeoutMs, serverMs: opts.proxyTimeoutMs, tunnelMs: opts.proxyTunnelTimeoutMs });
@@ -50,7 +63,7 @@ export async function runPredeploy(opts: Options, caller: Record<string, string 
       progress.note(`  ${haproxy.version.replace(/ - https.*/, '')} on ${haproxy.url} (timeout client/server ${opts.proxyTimeoutMs} ms, tunnel ${opts.proxyTunnelTimeoutMs} ms)`);
     }
     const t0 = Date.now();
-    counting = await startCountingProxy(target, t0);
+    counting = await startCountingProxy(target, t0, { hangMs: hangDeadlineMs(settings.pingIntervalMs, settings.pingTimeoutMs) });
     scraper = startScraper(`http://127.0.0.1:${service.metricsPort}${prod.metrics.path}`, t0, opts.scrapeIntervalMs);
     soak = await runSoak({ opts, settings, service, proxy: counting, t0, progress });
   } finally {
@@ -65,5 +78,5 @@ export async function runPredeploy(opts: Options, caller: Record<string, string 
       progress.note(`  service stopped (SIGTERM → exit code ${shutdownCode} in ${((Date.now() - stopAt) / 1000).toFixed(1)} s)`);
     }
   }
-  return assemble({ ...base, proxy, service, counting, scraper, soak, shutdownCode });
+  return assemble({ ...base, proxy, service, counting, scraper, soak, probe, shutdownCode });
 }

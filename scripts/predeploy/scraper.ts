@@ -50,7 +50,11 @@ export interface MetricsPoint {
   sessionsLost: number;
   workerRestarts: number;
   sessionUnknownErrors: number;
+  /** transit_session_unknown_total by cause (all transports); null while the service does not export it. */
+  sessionUnknownByCause: { misrouted: number; ended: number; unknown: number } | null;
 }
+
+export const SESSION_UNKNOWN_METRIC = 'transit_session_unknown_total';
 
 export function pointFrom(samples: PromSample[], t: number): MetricsPoint {
   return {
@@ -65,6 +69,13 @@ export function pointFrom(samples: PromSample[], t: number): MetricsPoint {
     sessionsLost: sumOf(samples, 'transit_sessions_lost_total'),
     workerRestarts: sumOf(samples, 'transit_worker_restarts_total'),
     sessionUnknownErrors: sumOf(samples, 'transit_engine_connection_errors_total', { code: '1' }),
+    sessionUnknownByCause: samples.some((s) => s.name === SESSION_UNKNOWN_METRIC)
+      ? {
+          misrouted: sumOf(samples, SESSION_UNKNOWN_METRIC, { cause: 'misrouted' }),
+          ended: sumOf(samples, SESSION_UNKNOWN_METRIC, { cause: 'ended' }),
+          unknown: sumOf(samples, SESSION_UNKNOWN_METRIC, { cause: 'unknown' }),
+        }
+      : null,
   };
 }
 

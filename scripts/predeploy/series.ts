@@ -1,5 +1,6 @@
 /**
- * Time series for the report, one point per window: 400 rate (independent count), connections
+ * Time series for the report, one point per window: 400 rate (independent count; 400s for
+ * ended sessions apart), connections
  * (clients and the service's gauge), reconnects, update latency and upstream calls. Pure.
  */
 import { percentile } from './analysis.ts';
@@ -11,8 +12,12 @@ export interface SeriesPoint {
   /** End of the window, seconds since the start of the soak. */
   t: number;
   polls: number;
+  /** 400 answers except those for ended sessions (x-transit-session: ended). */
   bad400: number;
   rate400Pct: number;
+  /** 400 "Session ID unknown" for ended sessions: expected, drawn for information. */
+  ended400: number;
+  ended400Pct: number;
   connectedClients: number | null;
   connectionsPolling: number | null;
   connectionsWebsocket: number | null;
@@ -48,11 +53,14 @@ export function buildSeries(i: SeriesInput): SeriesPoint[] {
     const to = Math.min(i.durationMs, (k + 1) * i.windowMs);
     let polls = 0;
     let bad400 = 0;
+    let ended400 = 0;
     for (let sec = Math.floor(from / 1000); sec < Math.ceil(to / 1000); sec++) {
       const b = i.buckets[sec];
       if (!b) continue;
       polls += b.polls;
-      bad400 += b.byStatus['400'] ?? 0;
+      const ended = b.sessionUnknown?.ended ?? 0;
+      bad400 += (b.byStatus['400'] ?? 0) - ended;
+      ended400 += ended;
     }
     const lat = i.latencies.filter((l) => l.at - i.t0 >= from && l.at - i.t0 < to).map((l) => l.ms);
     const conn = lastAtOrBefore(i.connected, to);
@@ -62,6 +70,8 @@ export function buildSeries(i: SeriesInput): SeriesPoint[] {
       polls,
       bad400,
       rate400Pct: polls === 0 ? 0 : Math.round((10_000 * bad400) / polls) / 100,
+      ended400,
+      ended400Pct: polls === 0 ? 0 : Math.round((10_000 * ended400) / polls) / 100,
       connectedClients: conn?.n ?? null,
       connectionsPolling: p?.connectionsPolling ?? null,
       connectionsWebsocket: p?.connectionsWebsocket ?? null,

@@ -14,6 +14,8 @@ export interface Disconnect {
   detail: string;
   /** The worker that owned the session, from its id (`<worker base36>.<random>`). */
   worker: number | null;
+  /** The session's Engine.IO id (engine.io-client clears its own before `disconnect`). */
+  sid?: string | null;
   transport: string;
   /** When the client was connected again; null if not (yet). */
   backAt: number | null;
@@ -29,11 +31,41 @@ export interface SoakClient {
   createdAt: number;
   connects: number;
   worker: number | null;
+  /** The current (or last) session's Engine.IO id. */
+  sid: string | null;
   transport: string;
   /** Closed by the harness (page reload or end of run). */
   closed: boolean;
   closedAt: number | null;
   connectErrors: number;
+}
+
+/**
+ * One connect attempt of a client: the first one, and each of the manager's reconnect
+ * attempts. It ends with `connect`, a `connect_error`, or the page being closed.
+ */
+export interface HandshakeAttempt {
+  client: number;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: 'connect' | 'error' | 'timeout' | 'closed' | null;
+}
+
+export interface HandshakeStats {
+  attempts: number;
+  /** Attempts that never completed: socket.io-client's own connect timeout, or no result within `deadlineMs`. */
+  hung: number;
+  deadlineMs: number;
+}
+
+/** Handshakes that never completed: the client's connect timeout, or no outcome within `deadlineMs` (pure). */
+export function handshakeStats(attempts: readonly HandshakeAttempt[], deadlineMs: number, now: number): HandshakeStats {
+  let hung = 0;
+  for (const a of attempts) {
+    if (a.outcome === 'timeout') hung += 1;
+    else if ((a.outcome === null || a.outcome === 'closed') && (a.endedAt ?? now) - a.startedAt > deadlineMs) hung += 1;
+  }
+  return { attempts: attempts.length, hung, deadlineMs };
 }
 
 export interface LatencySample {
@@ -54,6 +86,8 @@ export class Fleet {
   readonly disconnects: Disconnect[] = [];
   readonly latencies: LatencySample[] = [];
   readonly connectErrors: Record<string, number> = {};
+  readonly handshakes: HandshakeAttempt[] = [];
+  private readonly attemptOf = new Map<number, HandshakeAttempt>();
   /** Times of every successful connect that was a reconnect (`connects > 0`). */
   readonly reconnectTimes: number[] = [];
   reloads = 0;
@@ -84,6 +118,7 @@ export class Fleet {
       createdAt: Date.now(),
       connects: 0,
       worker: null,
+      sid: null,
       transport: 'polling',
       closed: false,
       closedAt: null,
@@ -95,9 +130,13 @@ export class Fleet {
       forceNew: true,
       auth: (cb) => cb({ clientId: c.clientId, connects: c.connects }),
     });
+    this.beginAttempt(index);
+    c.socket.io.on('reconnect_attempt', () => this.beginAttempt(index));
     c.socket.on('connect', () => {
       const now = Date.now();
+      this.endAttempt(index, 'connect');
       const engine = c.socket.io.engine;
+      c.sid = engine?.id ?? null;
       c.worker = workerOfSid(engine?.id);
       c.transport = engine?.transport?.name ?? 'polling';
       engine?.once('upgrade', (t: { name: string }) => (c.transport = t.name));
@@ -112,9 +151,10 @@ export class Fleet {
     });
     c.socket.on('disconnect', (reason, details) => {
       if (c.closed && reason === 'io client disconnect') return;
-      this.disconnects.push({ client: index, at: Date.now(), reason, detail: describe(details), worker: c.worker, transport: c.transport, backAt: null, endedAt: null });
+      this.disconnects.push({ client: index, at: Date.now(), reason, detail: describe(details), worker: c.worker, sid: c.sid, transport: c.transport, backAt: null, endedAt: null });
     });
     c.socket.on('connect_error', (e) => {
+      this.endAttempt(index, e.message === 'timeout' ? 'timeout' : 'error');
       c.connectErrors += 1;
       const key = e.message || 'connect_error';
       this.connectErrors[key] = (this.connectErrors[key] ?? 0) + 1;
@@ -139,12 +179,38 @@ export class Fleet {
   close(c: SoakClient): void {
     c.closed = true;
     c.closedAt = Date.now();
+    this.endAttempt(c.index, 'closed');
     for (const d of this.disconnects) if (d.client === c.index && d.backAt === null && d.endedAt === null) d.endedAt = c.closedAt;
     c.socket.close();
   }
 
   closeAll(): void {
     for (const c of this.live()) this.close(c);
+  }
+
+  /** Connect attempts that never completed (see `handshakeStats`). */
+  handshakeStats(deadlineMs: number, now = Date.now()): HandshakeStats {
+    return handshakeStats(this.handshakes, deadlineMs, now);
+  }
+
+  private beginAttempt(client: number): void {
+    const open = this.attemptOf.get(client);
+    // A new attempt while one is open: the manager gave up on it without telling this socket
+    // (judged by how long it had been waiting, like a page closed mid-handshake).
+    if (open && open.outcome === null) {
+      open.endedAt = Date.now();
+      open.outcome = 'closed';
+    }
+    const a: HandshakeAttempt = { client, startedAt: Date.now(), endedAt: null, outcome: null };
+    this.handshakes.push(a);
+    this.attemptOf.set(client, a);
+  }
+
+  private endAttempt(client: number, outcome: NonNullable<HandshakeAttempt['outcome']>): void {
+    const a = this.attemptOf.get(client);
+    if (!a || a.outcome !== null) return;
+    a.endedAt = Date.now();
+    a.outcome = outcome;
   }
 }
 

@@ -116,10 +116,12 @@ export async function runSoak(ctx: {
     connected: fleet.connectedCount(),
     live: fleet.live().length,
     polls: proxy.counts.polls,
-    bad400: proxy.counts.byStatus['400'] ?? 0,
+    // 400s for ended sessions are the protocol's answer, not failures.
+    bad400: (proxy.counts.byStatus['400'] ?? 0) - proxy.counts.sessionUnknown.ended,
     reconnects: fleet.reconnectTimes.length,
     recycles: [...service.workers.values()].filter((w) => w.recycleAt !== undefined).length,
     kills: kill ? 1 : 0,
+    hung: proxy.counts.hung,
     latencyP95: percentile(fleet.latencies.map((l) => l.ms), 95),
     phase: ph,
   });

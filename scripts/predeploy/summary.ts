@@ -2,8 +2,8 @@
  * The JSON summary: settings, figures, events, series and the verdict, assembled from what
  * the soak recorded; and the verdict as printed on the terminal.
  */
-import { attribute, percentile, recycleRecords, summarizeLosses, pct, type KillEvent, type LossSummary, type RecycleRecord } from './analysis.ts';
-import type { CountingProxy } from './counting-proxy.ts';
+import { attribute, percentile, recycleRecords, splitLostAtKill, summarizeLosses, pct, type KillEvent, type LossSummary, type RecycleRecord } from './analysis.ts';
+import type { CountingProxy, SessionUnknownCause } from './counting-proxy.ts';
 import type { Eio3Stats } from './eio3.ts';
 import type { Options } from './options.ts';
 import type { ServiceSettings } from './production.ts';
@@ -11,7 +11,10 @@ import type { Scraper } from './scraper.ts';
 import { buildSeries, windowFor, type SeriesPoint } from './series.ts';
 import type { Service } from './service.ts';
 import type { SoakEvent, SoakResult } from './soak.ts';
-import { judge, type Finding, type Verdict, type VerdictInput } from './verdict.ts';
+import type { SplitProbeResult } from './split-probe.ts';
+import { judge, type Finding, type RequestLossFacts, type Verdict, type VerdictInput } from './verdict.ts';
+
+type ByCause = Record<SessionUnknownCause, number>;
 
 export interface Summary {
   verdict: 'PASS' | 'FAIL';
@@ -30,9 +33,19 @@ export interface Summary {
     polls: number;
     pollStatus: Record<string, number>;
     pollClasses: Record<string, number>;
+    /** Polling 400 answers, except those for ended sessions (x-transit-session: ended). */
     bad400: number;
+    /** Polling 400 "Session ID unknown" for misrouted or unknown sessions: what the threshold judges. */
     sessionUnknown400: number;
+    /** Polling 400 "Session ID unknown" for ended sessions: informational. */
+    ended400: number;
     rate400Pct: number;
+    /** 400 "Session ID unknown" by x-transit-session, as the counting proxy saw them, and the service's own counter. */
+    sessionUnknown: { polling: ByCause; websocket: ByCause; unlabelled: { polling: number; websocket: number }; server: ByCause | null };
+    /** Requests without an answer (cause `requests_lost`). */
+    requests: RequestLossFacts & { abandoned: number; unjudgedAtClose: number };
+    /** The split-write probe against the service's port; `{ error }` if it could not run. */
+    splitProbe: SplitProbeResult | { error: string } | null;
     websocketUpgrades: Record<string, number>;
     reconnects: { client: number; server: number | null };
     losses: { recycle: LossSummary; kill: LossSummary; other: LossSummary };
@@ -72,6 +85,7 @@ export interface AssembleInput {
   counting?: CountingProxy;
   scraper?: Scraper;
   soak?: SoakResult;
+  probe?: SplitProbeResult | { error: string };
   shutdownCode?: number | null;
 }
 
@@ -82,7 +96,7 @@ export function assemble(a: AssembleInput): Summary {
   const t0 = soak?.t0 ?? a.startedAt.getTime();
   const endAt = soak?.endAt ?? Date.now();
   const workers = service?.workers ?? new Map();
-  const attributed = soak ? attribute(soak.fleet.disconnects, workers, soak.kill) : [];
+  const attributed = soak ? attribute(soak.fleet.disconnects, workers, soak.kill, counting?.sessionUnknownBySid) : [];
   const losses = {
     recycle: soak ? summarizeLosses(attributed, 'recycle', endAt, opts.reconnectWithinMs) : EMPTY_LOSS,
     kill: soak ? summarizeLosses(attributed, 'kill', endAt, opts.reconnectWithinMs) : EMPTY_LOSS,
@@ -94,12 +108,37 @@ export function assemble(a: AssembleInput): Summary {
   const counts = counting?.counts;
   const byClass = (counts?.byClass ?? {}) as Record<string, number>;
   const polls = counts?.polls ?? 0;
-  const bad400 = counts?.byStatus['400'] ?? 0;
+  const zero = (): ByCause => ({ misrouted: 0, ended: 0, unknown: 0 });
+  const suPolling = counts?.sessionUnknown ?? zero();
+  const suWs = counts?.wsSessionUnknown ?? zero();
+  const bad400 = (counts?.byStatus['400'] ?? 0) - suPolling.ended;
   const points = scraper?.points ?? [];
   const firstP = points[0];
   const lastP = points[points.length - 1];
   const clients = soak?.fleet.clients ?? [];
   const durationMs = Math.min(endAt - t0, opts.durationMs);
+  const lastSu = lastP?.sessionUnknownByCause;
+  const firstSu = firstP?.sessionUnknownByCause;
+  const serverSu: ByCause | null = lastSu
+    ? { misrouted: lastSu.misrouted - (firstSu?.misrouted ?? 0), ended: lastSu.ended - (firstSu?.ended ?? 0), unknown: lastSu.unknown - (firstSu?.unknown ?? 0) }
+    : null;
+  const deadlineMs = counts?.hangMs ?? 0;
+  const { cutAtKill, rest: lostRest } = splitLostAtKill(counts?.lost ?? [], soak?.kill);
+  const hs = soak?.fleet.handshakeStats(deadlineMs) ?? { attempts: 0, hung: 0, deadlineMs };
+  const requests: Summary['figures']['requests'] = {
+    deadlineMs,
+    forwarded: counts?.forwarded ?? 0,
+    hung: counts?.hung ?? 0,
+    // Counted in full (`closedNoResponse`), the kept list (first 5000) gives the kill's share.
+    closed: Math.max(0, (counts?.closedNoResponse ?? 0) - cutAtKill.length),
+    cutAtKill: cutAtKill.length,
+    handshakes: hs.attempts,
+    handshakesHung: hs.hung,
+    samples: lostRest.slice(0, 5).map((l) => `${l.what}: ${l.detail} (${((l.at - t0) / 1000).toFixed(1)} s)`),
+    abandoned: counts?.abandoned ?? 0,
+    unjudgedAtClose: counts?.unjudgedAtClose ?? 0,
+  };
+  const probe = a.probe ?? null;
 
   const input: VerdictInput = {
     settings: a.settings,
@@ -110,7 +149,14 @@ export function assemble(a: AssembleInput): Summary {
     shutdownCode: a.shutdownCode,
     drainTimeouts: service?.drainTimeouts() ?? 0,
     proxy: { kind: a.proxy.kind, timeouts: a.proxy.timeouts },
-    traffic: { polls, byStatus: counts?.byStatus ?? {}, byClass, wsByStatus: counts?.wsByStatus ?? {} },
+    traffic: {
+      polls,
+      byStatus: counts?.byStatus ?? {},
+      byClass,
+      wsByStatus: counts?.wsByStatus ?? {},
+      sessionUnknown: { ...suPolling, unlabelled: counts?.sessionUnknownUnlabelled ?? 0 },
+      wsSessionUnknown: { ...suWs, unlabelled: counts?.wsSessionUnknownUnlabelled ?? 0 },
+    },
     clients: {
       total: clients.length,
       neverConnected: soak?.neverConnected ?? 0,
@@ -130,6 +176,8 @@ export function assemble(a: AssembleInput): Summary {
     },
     eio3: { clients: opts.eio3Clients, attempts: soak?.eio3?.attempts ?? 0 },
     metricsFailures: scraper?.failures() ?? 0,
+    requests: counting ? requests : undefined,
+    probe,
   };
   const verdict: Verdict = judge(input);
 
@@ -164,8 +212,17 @@ export function assemble(a: AssembleInput): Summary {
       pollStatus: counts?.byStatus ?? {},
       pollClasses: byClass,
       bad400,
-      sessionUnknown400: byClass.session_unknown ?? 0,
+      sessionUnknown400: suPolling.misrouted + suPolling.unknown,
+      ended400: suPolling.ended,
       rate400Pct: pct(bad400, polls),
+      sessionUnknown: {
+        polling: suPolling,
+        websocket: suWs,
+        unlabelled: { polling: counts?.sessionUnknownUnlabelled ?? 0, websocket: counts?.wsSessionUnknownUnlabelled ?? 0 },
+        server: serverSu,
+      },
+      requests,
+      splitProbe: probe,
       websocketUpgrades: counts?.wsByStatus ?? {},
       reconnects: { client: soak?.fleet.reconnectTimes.length ?? 0, server: firstP && lastP ? lastP.reconnects - firstP.reconnects : null },
       losses,
@@ -207,9 +264,15 @@ export function assemble(a: AssembleInput): Summary {
 export function verdictText(s: Summary): string {
   const f = s.figures;
   const l = f.updateLatencyMs;
+  const q = f.requests;
+  const p = f.splitProbe;
+  const su = f.sessionUnknown;
   const lines = [
     '',
-    `clients ${f.clients.planned} (+${f.clients.reloads} reloads, ${f.clients.polling} polling-only / ${f.clients.websocket} websocket)  polls ${f.polls}  400s ${f.bad400} (${f.rate400Pct} %)`,
+    `clients ${f.clients.planned} (+${f.clients.reloads} reloads, ${f.clients.polling} polling-only / ${f.clients.websocket} websocket)  polls ${f.polls}  400s ${f.bad400} (${f.rate400Pct} %)` +
+      `  session unknown: misrouted ${su.polling.misrouted} unknown ${su.polling.unknown}, ended ${su.polling.ended + su.websocket.ended} (expected, not counted)`,
+    `requests ${q.forwarded}, ${q.hung + q.closed} lost or hung (deadline ${q.deadlineMs} ms${q.cutAtKill ? `, ${q.cutAtKill} cut by the kill not counted` : ''})  handshakes ${q.handshakes} (${q.handshakesHung} never completed)` +
+      `  split-write probe ${p === null ? '–' : 'error' in p ? `error: ${p.error}` : `${p.answered}/${p.total} answered within ${p.timeoutMs} ms`}`,
     `reconnects ${f.reconnects.client} (server counted ${f.reconnects.server ?? '–'})  recycles ${f.recycles.total} (${f.recycles.triggered} triggered)  kills ${f.kill ? 1 : 0}  upstream calls ${f.upstreamCalls ?? '–'}`,
     `update latency p50 ${l.p50 ?? '–'} ms  p95 ${l.p95 ?? '–'} ms  p99 ${l.p99 ?? '–'} ms  (${l.count} deltas)`,
     '',

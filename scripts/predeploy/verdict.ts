@@ -17,6 +17,7 @@ export type CauseId =
   | 'sessions_lost'
   | 'clients_disconnected'
   | 'connect_failures'
+  | 'requests_lost'
   | 'update_latency';
 
 export interface Finding {
@@ -31,6 +32,53 @@ export interface Verdict {
   warnings: Finding[];
 }
 
+/** 400 "Session ID unknown" answers by the service's `x-transit-session` header. */
+export interface SessionUnknownCounts {
+  /** The sid names a live session on another worker: routing is broken. */
+  misrouted: number;
+  /** A session this deployment issued and closed: Engine.IO v4's answer, not a failure. */
+  ended: number;
+  /** Never issued here, or no header (a service that does not label its 400s). */
+  unknown: number;
+  /** Of `unknown`, those without the header. */
+  unlabelled?: number;
+}
+
+/** Requests that got no answer: the counting proxy's and the clients' view of the soak. */
+export interface RequestLossFacts {
+  /** No response head within this (pingInterval + margin, see counting-proxy.ts) is a hang. */
+  deadlineMs: number;
+  /** Requests the counting proxy forwarded (upgrades included). */
+  forwarded: number;
+  /** Forwarded requests without a response head within `deadlineMs`. */
+  hung: number;
+  /** Forwarded requests whose upstream connection closed without a response, the planned kill's excepted. */
+  closed: number;
+  /** Closed without a response as the planned SIGKILL cut them: expected, not counted. */
+  cutAtKill: number;
+  /** Client connect attempts (first connects and reconnects). */
+  handshakes: number;
+  /** Connect attempts that never completed (socket.io-client's connect timeout, or no result within `deadlineMs`). */
+  handshakesHung: number;
+  samples: string[];
+}
+
+/** The split-write probe's outcome (see split-probe.ts). */
+export interface ProbeFacts {
+  total: number;
+  lost: number;
+  timeoutMs: number;
+  byKind: Record<string, { sent: number; lost: number }>;
+  samples: string[];
+}
+
+/**
+ * More than this many 400s for ended sessions per session the run ended is a warning: a
+ * client has at most its pending poll, one POST and one websocket probe in flight when its
+ * session ends, each of which may be answered 400 `ended` once.
+ */
+export const ENDED_400_PER_SESSION = 3;
+
 export interface VerdictInput {
   settings: ServiceSettings;
   thresholds: { max400Rate: number; reconnectWithinMs: number; minWorkerLifeMs: number; maxLatencyP95Ms: number };
@@ -40,7 +88,16 @@ export interface VerdictInput {
   shutdownCode?: number | null;
   drainTimeouts: number;
   proxy: { kind: 'none' | 'haproxy'; timeouts?: { clientMs: number; serverMs: number; tunnelMs: number } };
-  traffic: { polls: number; byStatus: Record<string, number>; byClass: Record<string, number>; wsByStatus: Record<string, number> };
+  traffic: {
+    polls: number;
+    byStatus: Record<string, number>;
+    byClass: Record<string, number>;
+    wsByStatus: Record<string, number>;
+    /** Polling 400 "Session ID unknown" by cause; absent: every `session_unknown` counts as `unknown`. */
+    sessionUnknown?: SessionUnknownCounts;
+    /** Websocket upgrades answered 400 "Session ID unknown", by cause. */
+    wsSessionUnknown?: SessionUnknownCounts;
+  };
   clients: { total: number; neverConnected: number; liveAtEnd: number; connectedAtEnd: number; connectErrors: Record<string, number> };
   losses: { recycle: LossSummary; kill: LossSummary; other: LossSummary };
   ghosts: { recycle: number; kill: number; other: number };
@@ -52,6 +109,9 @@ export interface VerdictInput {
   upstream: { calls: number | null; expectedMax: number };
   eio3: { clients: number; attempts: number };
   metricsFailures: number;
+  requests?: RequestLossFacts;
+  /** The split-write probe; `{ error }` if it could not run. */
+  probe?: ProbeFacts | { error: string } | null;
 }
 
 const list = (o: Record<string, number>, max = 4) =>
@@ -79,23 +139,36 @@ export function judge(i: VerdictInput): Verdict {
     });
   }
 
-  // (a) Session ID unknown: polls reaching a worker that does not own the session.
-  const unknown = i.traffic.byClass.session_unknown ?? 0;
+  // (a) Session ID unknown: polls reaching a worker that does not own the session. Only
+  // `misrouted` and `unknown` count (and the rate); `ended` is the protocol's answer.
+  const su = sessionUnknownOf(i.traffic);
+  const unknown = su.misrouted + su.unknown;
   const rate = i.traffic.polls === 0 ? 0 : unknown / i.traffic.polls;
   const unsafe = !s.sticky && s.workers > 1;
+  const wsSu = i.traffic.wsSessionUnknown;
+  const breakdown =
+    `By x-transit-session: misrouted ${su.misrouted}, unknown ${su.unknown}` +
+    (su.unlabelled ? ` (${su.unlabelled} without the header, counted as unknown)` : '') +
+    (su.ended ? `; ${su.ended} more for sessions the service had ended are not counted` : '') +
+    (wsSu && wsSu.misrouted + wsSu.unknown > 0 ? `; websocket upgrades refused: misrouted ${wsSu.misrouted}, unknown ${wsSu.unknown}` : '') +
+    '.';
   if (unknown > 0 && rate >= i.thresholds.max400Rate) {
     causes.push({
       id: 'session_unknown',
       title: `${unsafe ? 'multi-worker without stickiness: ' : ''}${unknown} of ${i.traffic.polls} polls (${pct(unknown, i.traffic.polls)} %) got 400 "Session ID unknown"`,
-      detail: unsafe
-        ? `STICKY=false with WEB_CONCURRENCY=${s.workers}: each long-poll or POST goes to any worker, and only the one that made the session knows it. Set STICKY=true (the default) — or, as a stop-gap, WEB_CONCURRENCY=1 or TRANSPORTS=websocket.`
-        : `Polls reached a worker (or instance) that does not own their session: something between the browser and the service spreads one session over several backends. Route every request of a session to its owner.`,
+      detail:
+        (unsafe
+          ? `STICKY=false with WEB_CONCURRENCY=${s.workers}: each long-poll or POST goes to any worker, and only the one that made the session knows it. Set STICKY=true (the default) — or, as a stop-gap, WEB_CONCURRENCY=1 or TRANSPORTS=websocket.`
+          : su.misrouted >= su.unknown
+            ? `Polls reached a worker (or instance) that does not own their session: something between the browser and the service spreads one session over several backends. Route every request of a session to its owner.`
+            : `Polls carried session ids this deployment never issued (another deployment's or instance's sessions, or a service that does not label its 400s with x-transit-session). Route every request of a session to the instance that made it.`) +
+        ` ${breakdown}`,
     });
   } else if (unknown > 0) {
     warnings.push({
       id: 'session_unknown_below_threshold',
       title: `${unknown} × 400 "Session ID unknown" (${pct(unknown, i.traffic.polls)} % of ${i.traffic.polls} polls)`,
-      detail: `Below the ${i.thresholds.max400Rate * 100} % alert threshold, but this service's bar is 0: each one costs a client its session.`,
+      detail: `Below the ${i.thresholds.max400Rate * 100} % alert threshold, but this service's bar is 0: each one costs a client its session. ${breakdown}`,
     });
   } else if (unsafe) {
     warnings.push({ id: 'unsafe_topology', title: `STICKY=false with ${s.workers} workers`, detail: 'No 400 seen in this run, but long-polling clients will get "Session ID unknown".' });
@@ -104,6 +177,16 @@ export function judge(i: VerdictInput): Verdict {
     .filter(([k]) => ['transport_unknown', 'bad_handshake_method', 'bad_request', 'forbidden'].includes(k))
     .reduce((n, [, v]) => n + v, 0);
   if (other400 > 0) warnings.push({ id: 'other_400', title: `${other400} other 4xx polling answers`, detail: list(i.traffic.byClass) });
+  // 400s for ended sessions: informational (a figure), unless far more than the sessions that ended.
+  const ended = su.ended + (wsSu?.ended ?? 0);
+  const sessionsEnded = i.losses.recycle.count + i.losses.kill.count + i.losses.other.count + i.clients.total;
+  if (ended > ENDED_400_PER_SESSION * Math.max(1, sessionsEnded)) {
+    warnings.push({
+      id: 'session_ended_excess',
+      title: `${ended} × 400 "Session ID unknown" for ended sessions, more than ${ENDED_400_PER_SESSION} per session this run ended (${sessionsEnded})`,
+      detail: `x-transit-session: ended is the right answer to a request for a session the service closed (ping timeout, client close, aborted poll, recycle, killed worker), but a client has at most ${ENDED_400_PER_SESSION} requests in flight when that happens. Are live sessions being answered as ended? Sessions ended: ${i.losses.recycle.count} by recycles, ${i.losses.kill.count} by the kill, ${i.losses.other.count} otherwise, ${i.clients.total} pages closed.`,
+    });
+  }
 
   // (b) Recycling that drops sessions.
   const recycleParts: string[] = [];
@@ -203,6 +286,11 @@ export function judge(i: VerdictInput): Verdict {
     });
   }
 
+  // Requests that got no answer at all: hung, or their connection closed under them.
+  const lostCause = requestsLost(i);
+  if (lostCause) causes.push(lostCause);
+  if (i.probe && 'error' in i.probe) warnings.push({ id: 'split_probe', title: `the split-write probe did not run: ${i.probe.error}`, detail: '' });
+
   if (i.latency.p95 !== null && i.latency.p95 > i.thresholds.maxLatencyP95Ms) {
     causes.push({ id: 'update_latency', title: `update latency p95 ${i.latency.p95} ms > ${i.thresholds.maxLatencyP95Ms} ms`, detail: 'Receive time − delta.generatedAt over every delta received.' });
   } else if (i.latency.count === 0 && i.durationMs > 2 * s.pollIntervalMs) {
@@ -211,7 +299,10 @@ export function judge(i: VerdictInput): Verdict {
 
   const errors5xx = Object.entries(i.traffic.byStatus).filter(([k]) => Number(k) >= 500 && k !== '504').reduce((n, [, v]) => n + v, 0);
   if (errors5xx > 0) warnings.push({ id: 'server_errors', title: `${errors5xx} polling answers were 5xx (${list(Object.fromEntries(Object.entries(i.traffic.byStatus).filter(([k]) => Number(k) >= 500)))})`, detail: 'Requests in flight on a killed (or exiting) worker, answered 502 by the counting proxy.' });
-  const wsBad = Object.entries(i.traffic.wsByStatus).filter(([k]) => k !== '101');
+  // Refused upgrades for ended sessions (a probe racing its session's end) are expected.
+  const wsBad = Object.entries(i.traffic.wsByStatus)
+    .map(([k, v]): [string, number] => [k, k === '400' ? v - (wsSu?.ended ?? 0) : v])
+    .filter(([k, v]) => k !== '101' && v > 0);
   if (wsBad.length > 0) warnings.push({ id: 'websocket_refused', title: `websocket upgrades not answered 101: ${list(Object.fromEntries(wsBad))}`, detail: '' });
   if (i.upstream.calls !== null && i.upstream.calls > i.upstream.expectedMax) {
     warnings.push({ id: 'upstream_calls', title: `${i.upstream.calls} upstream calls, more than one poller makes (≤ ${i.upstream.expectedMax})`, detail: `POLL_INTERVAL_MS=${s.pollIntervalMs}.` });
@@ -220,4 +311,42 @@ export function judge(i: VerdictInput): Verdict {
   if (i.metricsFailures > 0) warnings.push({ id: 'metrics', title: `${i.metricsFailures} /metrics scrapes failed`, detail: '' });
 
   return { pass: causes.length === 0, causes, warnings };
+}
+
+/** Session-unknown counts by cause; without them every `session_unknown` answer is `unknown`. */
+export function sessionUnknownOf(t: VerdictInput['traffic']): SessionUnknownCounts {
+  return t.sessionUnknown ?? { misrouted: 0, ended: 0, unknown: t.byClass.session_unknown ?? 0 };
+}
+
+function requestsLost(i: VerdictInput): (Finding & { id: CauseId }) | null {
+  const r = i.requests;
+  // After a crash every request fails; the crash is the cause.
+  const soakLost = r && !i.crashed ? r.hung + r.closed + r.handshakesHung : 0;
+  const probe = i.probe && !('error' in i.probe) ? i.probe : null;
+  const probeLost = probe?.lost ?? 0;
+  if (soakLost + probeLost === 0) return null;
+  const parts: string[] = [];
+  const details: string[] = [];
+  if (r && soakLost > 0) {
+    parts.push(`${soakLost} of ${r.forwarded + r.handshakes} got no answer within ${r.deadlineMs} ms`);
+    const bits: string[] = [];
+    if (r.hung) bits.push(`${r.hung} of ${r.forwarded} requests through the counting proxy had no response head within ${r.deadlineMs} ms (a long-poll waits at most PING_INTERVAL_MS=${i.settings.pingIntervalMs} for its ping)`);
+    if (r.closed) bits.push(`${r.closed} had their connection to the service closed without a response`);
+    if (r.handshakesHung) bits.push(`${r.handshakesHung} of ${r.handshakes} client handshakes never completed (socket.io-client's connect timeout, or no result within ${r.deadlineMs} ms)`);
+    details.push(`Soak: ${bits.join('; ')}${r.cutAtKill ? ` (${r.cutAtKill} more, cut by the planned SIGKILL, are not counted)` : ''}.`);
+  }
+  if (probe && probeLost > 0) {
+    parts.push(`split-write probe: ${probeLost} of ${probe.total} got no answer within ${probe.timeoutMs} ms`);
+    const kinds = Object.entries(probe.byKind)
+      .filter(([, k]) => k.sent > 0)
+      .map(([name, k]) => `${name} ${k.lost}/${k.sent}`)
+      .join(', ');
+    details.push(`Split-write probe straight to the service's port, unanswered: ${kinds}. A request whose headers or body arrive in a later TCP segment than its request line must still be answered: the bytes after the first segment have to reach the worker the primary hands the connection to.`);
+  }
+  const samples = [...new Set([...(r && soakLost > 0 ? r.samples : []), ...(probe?.samples ?? [])])].slice(0, 4);
+  return {
+    id: 'requests_lost',
+    title: `requests lost or hung: ${parts.join('; ')}`,
+    detail: `${details.join(' ')} Every request the service accepts must get an answer, or a client waits for nothing and its session dies.${samples.length ? ` E.g. ${samples.join(' | ')}` : ''}`,
+  };
 }

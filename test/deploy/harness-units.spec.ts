@@ -3,7 +3,8 @@
  * sessions, percentiles, series, the Prometheus text parser, the HAProxy config and the charts.
  */
 import { describe, expect, it } from 'vitest';
-import { attribute, percentile, recycleRecords, summarizeLosses } from '../../scripts/predeploy/analysis.ts';
+import { KILL_CUT_WINDOW, attribute, percentile, recycleRecords, splitLostAtKill, summarizeLosses } from '../../scripts/predeploy/analysis.ts';
+import { hangDeadlineMs, parseRawResponse, sessionUnknownCause } from '../../scripts/predeploy/counting-proxy.ts';
 import { haproxyConfig } from '../../scripts/predeploy/haproxy.ts';
 import { DEFAULTS, UsageError, parseDuration, parseMix, parseOptions } from '../../scripts/predeploy/options.ts';
 import { HARNESS_OVERRIDES, childEnv, loadProduction, resolveCommand, serviceSettings } from '../../scripts/predeploy/production.ts';
@@ -11,7 +12,8 @@ import { progressText } from '../../scripts/predeploy/progress.ts';
 import { parsePromText, pointFrom, sumOf } from '../../scripts/predeploy/scraper.ts';
 import { buildSeries, windowFor } from '../../scripts/predeploy/series.ts';
 import type { WorkerInfo } from '../../scripts/predeploy/service.ts';
-import { kindsFor, workerOfSid, type Disconnect } from '../../scripts/predeploy/soak-clients.ts';
+import { handshakeStats, kindsFor, workerOfSid, type Disconnect } from '../../scripts/predeploy/soak-clients.ts';
+import { completeResponse } from '../../scripts/predeploy/split-probe.ts';
 import { plan } from '../../scripts/predeploy/soak.ts';
 import { lineChart, niceCeil } from '../../scripts/predeploy/svg-chart.ts';
 
@@ -77,6 +79,41 @@ describe('analysis', () => {
     expect(summarizeLosses(attribute([d({ at: 12_010, endedAt: 13_010 })], workers), 'recycle', 50_000, 5_000)).toMatchObject({ notBack: 0, pending: 1 });
     expect(summarizeLosses(attribute([d({ at: 12_010 })], workers), 'recycle', 14_000, 5_000)).toMatchObject({ notBack: 0, pending: 1 });
   });
+  it('a 400 the service labelled `ended` is attributed like the close packet it replaces; misrouted ones stay routing', () => {
+    const causes = new Map([['s-ended', 'ended'], ['s-misrouted', 'misrouted']]);
+    const a = attribute(
+      [
+        d({ at: 12_010, reason: 'transport error', detail: '400', sid: 's-ended', backAt: 12_500 }),
+        d({ at: 12_020, reason: 'transport error', detail: '400', sid: 's-misrouted', backAt: 12_500 }),
+        d({ at: 20_010, worker: 2, reason: 'transport error', detail: '400', sid: 's-ended', backAt: 20_500 }),
+        d({ at: 12_030, reason: 'transport error', detail: '400', sid: 's-unseen', backAt: 12_500 }),
+      ],
+      workers,
+      { worker: 2, at: 20_000, victims: 1 },
+      causes,
+    );
+    expect(a.map((x) => [x.cause, x.detail, x.endedAnswer ?? false])).toEqual([
+      ['recycle', '400 ended', true], ['other', '400', false], ['kill', '400 ended', true], ['other', '400', false],
+    ]);
+    // As clean as a close packet: not counted as an unclean recycle loss.
+    expect(summarizeLosses(a, 'recycle', 50_000, 5_000)).toMatchObject({ count: 1, unclean: 0, byReason: { 'transport error (400 ended)': 1 } });
+    // Without the proxy's map (or the header), every 400 is routing's.
+    expect(attribute([d({ at: 12_010, detail: '400', sid: 's-ended' })], workers).map((x) => x.cause)).toEqual(['other']);
+  });
+  it('requests cut at the planned kill are its doing; hangs and cuts elsewhere are not', () => {
+    const kill = { at: 100_000 };
+    const l = (at: number, kind: 'hung' | 'closed') => ({ at, kind });
+    const { cutAtKill, rest } = splitLostAtKill([l(99_900, 'closed'), l(100_000 + KILL_CUT_WINDOW.afterMs, 'closed'), l(100_050, 'hung'), l(99_000, 'closed'), l(104_000, 'closed')], kill);
+    expect(cutAtKill.map((x) => x.at)).toEqual([99_900, 103_000]);
+    expect(rest.map((x) => x.at)).toEqual([100_050, 99_000, 104_000]);
+    expect(splitLostAtKill([l(100_000, 'closed')]).rest).toHaveLength(1);
+  });
+  it('client handshakes that never completed: connect timeout, or no result past the deadline', () => {
+    const h = (startedAt: number, endedAt: number | null, outcome: 'connect' | 'error' | 'timeout' | 'closed' | null) => ({ client: 0, startedAt, endedAt, outcome });
+    const st = handshakeStats([h(0, 50, 'connect'), h(0, 20_000, 'timeout'), h(0, 500, 'error'), h(0, null, null), h(60_000, null, null), h(0, 1_000, 'closed'), h(0, 40_000, 'closed')], 35_000, 70_000);
+    // The timeout, the one open for 70 s and the page closed after 40 s of waiting.
+    expect(st).toEqual({ attempts: 7, hung: 3, deadlineMs: 35_000 });
+  });
   it('recycle records with lifetime and whether the harness triggered them', () => {
     expect(recycleRecords(workers, [{ from: 9_000, to: 11_000 }])).toEqual([
       { worker: 1, at: 10_000, drainAt: 12_000, exitAt: 13_000, lifetimeMs: 10_000, sessions: 3, triggered: true },
@@ -112,6 +149,10 @@ describe('metrics, series, charts, HAProxy config, progress', () => {
     'transit_socket_connections{transport="websocket"} 3',
     'transit_upstream_requests_total{feed="simulator",outcome="ok"} 4',
     'transit_engine_connection_errors_total{code="1",message="Session ID unknown"} 10',
+    'transit_session_unknown_total{cause="misrouted",transport="polling"} 3',
+    'transit_session_unknown_total{cause="ended",transport="polling"} 5',
+    'transit_session_unknown_total{cause="ended",transport="websocket"} 1',
+    'transit_session_unknown_total{cause="unknown",transport="polling"} 2',
     'nodejs_heap_size_used_bytes{worker="primary"} 1.5e+7',
   ].join('\n');
   it('parses the Prometheus text format and sums series', () => {
@@ -119,6 +160,9 @@ describe('metrics, series, charts, HAProxy config, progress', () => {
     expect(sumOf(s, 'transit_polling_requests_total')).toBe(100);
     expect(sumOf(s, 'nodejs_heap_size_used_bytes')).toBe(15_000_000);
     expect(pointFrom(s, 5)).toMatchObject({ t: 5, pollingRequests: 100, polling400: 10, connectionsPolling: 7, connectionsWebsocket: 3, upstreamCalls: 4, sessionUnknownErrors: 10 });
+    expect(pointFrom(s, 5).sessionUnknownByCause).toEqual({ misrouted: 3, ended: 6, unknown: 2 });
+    // A service that does not export the counter yet: null, not zeros.
+    expect(pointFrom(s.filter((x) => x.name !== 'transit_session_unknown_total'), 5).sessionUnknownByCause).toBeNull();
   });
   it('builds windows of 400 rate, latency and connections', () => {
     const t0 = 1_000_000;
@@ -126,14 +170,15 @@ describe('metrics, series, charts, HAProxy config, progress', () => {
       t0,
       durationMs: 4_000,
       windowMs: 2_000,
-      buckets: [{ polls: 10, byStatus: { '200': 9, '400': 1 }, byClass: {} }, { polls: 10, byStatus: { '200': 10 }, byClass: {} }, { polls: 5, byStatus: { '200': 5 }, byClass: {} }],
+      buckets: [{ polls: 10, byStatus: { '200': 9, '400': 1 }, byClass: {} }, { polls: 10, byStatus: { '200': 8, '400': 2 }, byClass: {}, sessionUnknown: { ended: 2 } }, { polls: 5, byStatus: { '200': 5 }, byClass: {} }],
       latencies: [{ at: t0 + 500, ms: 100 }, { at: t0 + 2_500, ms: 300 }],
       reconnectTimes: [t0 + 2_100],
       connected: [{ t: 1_000, n: 8 }, { t: 3_000, n: 9 }],
       points: [pointFrom(parsePromText(text), 1_000)],
     });
     expect(series).toHaveLength(2);
-    expect(series[0]).toMatchObject({ t: 2, polls: 20, bad400: 1, rate400Pct: 5, latencyP50: 100, connectedClients: 8, reconnectsClient: 0, reconnectsServer: 0 });
+    // The 2 × 400 for ended sessions are apart from the rate.
+    expect(series[0]).toMatchObject({ t: 2, polls: 20, bad400: 1, rate400Pct: 5, ended400: 2, ended400Pct: 10, latencyP50: 100, connectedClients: 8, reconnectsClient: 0, reconnectsServer: 0 });
     expect(series[1]).toMatchObject({ t: 4, polls: 5, bad400: 0, latencyP95: 300, connectedClients: 9, reconnectsClient: 1 });
     expect(windowFor(60_000)).toBe(2_000);
     expect(windowFor(300_000)).toBe(3_000);
@@ -155,8 +200,39 @@ describe('metrics, series, charts, HAProxy config, progress', () => {
     expect(cfg).toMatch(/bind 127\.0\.0\.1:8000/);
     expect(cfg).toMatch(/server app1 127\.0\.0\.1:9000/);
   });
+  it('400 "Session ID unknown" causes by x-transit-session; no header = unknown', () => {
+    expect(sessionUnknownCause(400, 'misrouted', 'session_unknown')).toEqual({ cause: 'misrouted', labelled: true });
+    expect(sessionUnknownCause(400, 'Ended', 'session_unknown')).toEqual({ cause: 'ended', labelled: true });
+    expect(sessionUnknownCause(400, ['unknown'], 'session_unknown')).toEqual({ cause: 'unknown', labelled: true });
+    expect(sessionUnknownCause(400, undefined, 'session_unknown')).toEqual({ cause: 'unknown', labelled: false });
+    expect(sessionUnknownCause(400, 'bogus', 'session_unknown')).toEqual({ cause: 'unknown', labelled: false });
+    expect(sessionUnknownCause(400, undefined, 'bad_request')).toBeNull();
+    expect(sessionUnknownCause(400, undefined, 'protocol_mismatch')).toBeNull();
+    expect(sessionUnknownCause(200, 'ended', 'ok')).toBeNull();
+    const raw = parseRawResponse('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Transit-Session: ended\r\nContent-Length: 18\r\n\r\nSession ID unknown');
+    expect(raw).toEqual({ status: 400, headers: { connection: 'close', 'x-transit-session': 'ended', 'content-length': '18' }, body: 'Session ID unknown' });
+    // Long-polls may wait a whole ping interval; the deadline leaves 10 s on top, and stays
+    // under pingInterval + pingTimeout, when the client aborts a silent poll itself.
+    expect(hangDeadlineMs(25_000, 20_000)).toBe(35_000);
+    expect(hangDeadlineMs(25_000, 60_000)).toBe(35_000);
+    expect(hangDeadlineMs(25_000, 5_000)).toBe(27_500);
+  });
+  it('a complete HTTP response: by Content-Length, chunked, or close', () => {
+    const b = (t: string) => Buffer.from(t, 'latin1');
+    expect(completeResponse(b('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no'), false)).toEqual({ complete: false, status: 200 });
+    expect(completeResponse(b('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), false)).toEqual({ complete: true, status: 200 });
+    expect(completeResponse(b('HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'), false).complete).toBe(false);
+    expect(completeResponse(b('HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), false).complete).toBe(true);
+    expect(completeResponse(b('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'), false)).toEqual({ complete: true, status: 204 });
+    expect(completeResponse(b('HTTP/1.0 200 OK\r\n\r\nuntil close'), false).complete).toBe(false);
+    expect(completeResponse(b('HTTP/1.0 200 OK\r\n\r\nuntil close'), true).complete).toBe(true);
+    expect(completeResponse(b('HTTP/1.1 200 OK\r\nContent-Le'), true)).toEqual({ complete: false, status: 200 });
+    expect(completeResponse(b(''), true)).toEqual({ complete: false, status: null });
+  });
   it('progress line', () => {
     const line = progressText({ elapsedMs: 30_000, durationMs: 60_000, connected: 29, live: 30, polls: 1234, bad400: 0, reconnects: 5, recycles: 1, kills: 1, latencyP95: 120, phase: '' });
     expect(line).toMatch(/^\[#{12}\.{12}\]  50% 30\/60 s  clients 29\/30  polls 1234  400s 0/);
+    expect(line).not.toMatch(/hung/);
+    expect(progressText({ elapsedMs: 0, durationMs: 60_000, connected: 0, live: 0, polls: 0, bad400: 0, reconnects: 0, recycles: 0, kills: 0, hung: 2, latencyP95: null, phase: '' })).toMatch(/kills 0 {2}hung 2/);
   });
 });

@@ -69,7 +69,13 @@ describe('npm run predeploy', () => {
     expect(r.summary.verdict).toBe('PASS');
     expect(r.stdout).toMatch(/VERDICT: PASS/);
     expect(f.bad400).toBe(0);
+    expect(f.sessionUnknown400).toBe(0);
     expect(f.polls).toBeGreaterThan(100);
+    // No request went unanswered: through the proxy, in the clients' handshakes, in the split-write probe.
+    expect(f.requests, explain(r)).toMatchObject({ deadlineMs: 35_000, hung: 0, closed: 0, handshakesHung: 0 });
+    expect(f.requests.forwarded).toBeGreaterThan(f.polls);
+    expect(f.splitProbe, explain(r)).toMatchObject({ total: 300, answered: 300, lost: 0 });
+    expect(r.stdout).toMatch(/split-write probe: 300\/300 answered within 3000 ms/);
     expect(f.recycles.triggered).toBeGreaterThanOrEqual(2);
     expect(f.kill).not.toBeNull();
     expect(f.losses.kill.count).toBeGreaterThan(0);
@@ -82,6 +88,8 @@ describe('npm run predeploy', () => {
     expect(r.summary.settings).toMatchObject({ WEB_CONCURRENCY: '2', MAX_REQUESTS: '1000', STICKY: 'true', PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
     expect(r.summary.series.length).toBeGreaterThan(10);
     expect(r.html).toMatch(/<div class="verdict PASS">PASS/);
+    expect(r.html).toMatch(/400 "Session ID unknown" by <code>x-transit-session<\/code>/);
+    expect(r.html).toMatch(/<h2>Requests without an answer<\/h2>/);
     expect(r.html.match(/<svg /g)?.length).toBe(5);
     expect(r.html).not.toMatch(/<script|<link /);
   });
@@ -93,6 +101,9 @@ describe('npm run predeploy', () => {
     expect(cause?.title, explain(r)).toMatch(/^multi-worker without stickiness: \d+ of \d+ polls \(.+ %\) got 400 "Session ID unknown"$/);
     expect(r.summary.callerOverrides).toEqual({ STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
     expect(r.summary.figures.sessionUnknown400 / r.summary.figures.polls).toBeGreaterThanOrEqual(0.05);
+    // A service that labels its 400s (x-transit-session, transit_session_unknown_total) names these misrouted.
+    const su = r.summary.figures.sessionUnknown;
+    if (su.server !== null) expect(su.polling.misrouted, explain(r)).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/VERDICT: FAIL\n {2}✗ multi-worker without stickiness/);
   });
 

@@ -133,6 +133,104 @@ describe('verdict rules', () => {
     expect(v.causes[0]).toMatchObject({ id: 'service_start', detail: 'STICKY=false with WEB_CONCURRENCY=2 …' });
   });
 
+  describe('400 "Session ID unknown" by x-transit-session', () => {
+    const traffic = (su: { misrouted: number; ended: number; unknown: number; unlabelled?: number }, polls = 1_000): VerdictInput['traffic'] => {
+      const n400 = su.misrouted + su.ended + su.unknown;
+      return { polls, byStatus: { '200': polls - n400, '400': n400 }, byClass: { ok: polls - n400, session_unknown: n400 }, wsByStatus: { '101': 9 }, sessionUnknown: su };
+    };
+
+    it('ended sessions neither fail the run nor warn; they are not in the 400 rate', () => {
+      // 30 % of polls answered 400 for ended sessions, none misrouted: a pass in silence.
+      const v = judge(clean({ traffic: traffic({ misrouted: 0, ended: 200, unknown: 0 }) }));
+      expect(v).toEqual({ pass: true, causes: [], warnings: [] });
+    });
+
+    it('misrouted + unknown fail at the threshold, whatever the ended count', () => {
+      // 30 misrouted + 30 unknown = 6 % ≥ 5 %; the 400 ended ones would have made it 46 %.
+      const v = judge(clean({ traffic: traffic({ misrouted: 30, ended: 400, unknown: 30, unlabelled: 10 }) }));
+      expect(v.pass).toBe(false);
+      expect(v.causes.map((c) => c.id)).toEqual(['session_unknown']);
+      expect(v.causes[0]!.title).toBe('60 of 1000 polls (6 %) got 400 "Session ID unknown"');
+      expect(v.causes[0]!.detail).toMatch(/misrouted 30, unknown 30 \(10 without the header, counted as unknown\); 400 more for sessions the service had ended are not counted/);
+      expect(v.causes[0]!.detail).toMatch(/does not own their session/);
+      // The same 60 as ids never issued here: named as such.
+      expect(judge(clean({ traffic: traffic({ misrouted: 0, ended: 0, unknown: 60 }) })).causes[0]!.detail).toMatch(/never issued/);
+    });
+
+    it('below the threshold, misrouted ones are a warning; ended ones are not counted in it', () => {
+      const v = judge(clean({ traffic: traffic({ misrouted: 2, ended: 100, unknown: 0 }) }));
+      expect(v.pass).toBe(true);
+      expect(v.warnings.map((w) => w.id)).toEqual(['session_unknown_below_threshold']);
+      expect(v.warnings[0]!.title).toBe('2 × 400 "Session ID unknown" (0.2 % of 1000 polls)');
+    });
+
+    it('without the breakdown (no header anywhere), every "Session ID unknown" counts as unknown', () => {
+      const t = { polls: 1_000, byStatus: { '200': 940, '400': 60 }, byClass: { ok: 940, session_unknown: 60 }, wsByStatus: {} };
+      expect(judge(clean({ traffic: t })).causes[0]!.title).toBe('60 of 1000 polls (6 %) got 400 "Session ID unknown"');
+    });
+
+    it('ended 400s far beyond the sessions the run ended are a warning', () => {
+      // 36 pages + 28 + 14 sessions lost = 78 sessions ended; 3 per session is the most expected.
+      const ok = judge(clean({ traffic: traffic({ misrouted: 0, ended: 234, unknown: 0 }, 5_000) }));
+      expect(ok.warnings).toEqual([]);
+      const v = judge(clean({ traffic: traffic({ misrouted: 0, ended: 235, unknown: 0 }, 5_000) }));
+      expect(v.pass).toBe(true);
+      expect(v.warnings.map((w) => w.id)).toEqual(['session_ended_excess']);
+      expect(v.warnings[0]!.title).toBe('235 × 400 "Session ID unknown" for ended sessions, more than 3 per session this run ended (78)');
+    });
+
+    it('websocket upgrades refused for ended sessions are not "websocket_refused"', () => {
+      const wsEnded = { ...clean().traffic, wsByStatus: { '101': 9, '400': 2 }, wsSessionUnknown: { misrouted: 0, ended: 2, unknown: 0 } };
+      expect(judge(clean({ traffic: wsEnded })).warnings).toEqual([]);
+      const wsMisrouted = { ...wsEnded, wsSessionUnknown: { misrouted: 1, ended: 1, unknown: 0 } };
+      expect(judge(clean({ traffic: wsMisrouted })).warnings.map((w) => w.id)).toEqual(['websocket_refused']);
+    });
+  });
+
+  describe('requests lost or hung', () => {
+    const requests = (o: Partial<NonNullable<VerdictInput['requests']>> = {}): NonNullable<VerdictInput['requests']> => ({
+      deadlineMs: 35_000, forwarded: 5_000, hung: 0, closed: 0, cutAtKill: 0, handshakes: 80, handshakesHung: 0, samples: [], ...o,
+    });
+    const probe = (lost = 0): NonNullable<VerdictInput['probe']> => ({
+      total: 300, lost, timeoutMs: 3_000, samples: lost ? ['get-1ms: no complete response within 3000 ms (0 bytes received)'] : [],
+      byKind: { 'get-immediate': { sent: 100, lost: 0 }, 'get-1ms': { sent: 100, lost }, 'post-body': { sent: 100, lost: 0 } },
+    });
+
+    it('a healthy run: nothing lost, requests cut by the planned kill excused', () => {
+      expect(judge(clean({ requests: requests({ cutAtKill: 4 }), probe: probe() }))).toEqual({ pass: true, causes: [], warnings: [] });
+    });
+
+    it('hung, closed without a response and handshakes that never completed: one cause, counted together', () => {
+      const v = judge(clean({ requests: requests({ hung: 2, closed: 1, handshakesHung: 1, cutAtKill: 3, samples: ['GET /socket.io/?EIO=4&transport=polling&sid=…: no response head within 35000 ms (12.0 s)'] }), probe: probe() }));
+      expect(v.pass).toBe(false);
+      expect(v.causes.map((c) => c.id)).toEqual(['requests_lost']);
+      expect(v.causes[0]!.title).toBe('requests lost or hung: 4 of 5080 got no answer within 35000 ms');
+      expect(v.causes[0]!.detail).toMatch(/2 of 5000 requests through the counting proxy had no response head within 35000 ms/);
+      expect(v.causes[0]!.detail).toMatch(/1 had their connection to the service closed without a response/);
+      expect(v.causes[0]!.detail).toMatch(/1 of 80 client handshakes never completed/);
+      expect(v.causes[0]!.detail).toMatch(/3 more, cut by the planned SIGKILL, are not counted/);
+      expect(v.causes[0]!.detail).toMatch(/E\.g\. GET \/socket\.io/);
+    });
+
+    it('the split-write probe’s unanswered requests feed the same cause, on their own line', () => {
+      const v = judge(clean({ requests: requests(), probe: probe(25) }));
+      expect(v.causes.map((c) => c.id)).toEqual(['requests_lost']);
+      expect(v.causes[0]!.title).toBe('requests lost or hung: split-write probe: 25 of 300 got no answer within 3000 ms');
+      expect(v.causes[0]!.detail).toMatch(/get-immediate 0\/100, get-1ms 25\/100, post-body 0\/100/);
+      expect(judge(clean({ requests: requests({ hung: 1 }), probe: probe(25) })).causes[0]!.title).toBe(
+        'requests lost or hung: 1 of 5080 got no answer within 35000 ms; split-write probe: 25 of 300 got no answer within 3000 ms',
+      );
+    });
+
+    it('after a crash the soak part is the crash’s; a probe that could not run is a warning', () => {
+      const crashed = judge(clean({ crashed: { code: 1, signal: null, atMs: 5_000 }, requests: requests({ closed: 400 }), probe: probe() }));
+      expect(crashed.causes.map((c) => c.id)).toEqual(['service_crashed']);
+      const v = judge(clean({ requests: requests(), probe: { error: 'connect ECONNREFUSED' } }));
+      expect(v.pass).toBe(true);
+      expect(v.warnings.map((w) => w.id)).toEqual(['split_probe']);
+    });
+  });
+
   it('warnings: 5xx, unexplained losses, no recycle, shutdown code, over-polling', () => {
     const v = judge(clean({
       traffic: { polls: 100, byStatus: { '200': 98, '502': 2 }, byClass: { ok: 98, server_error: 2 }, wsByStatus: { '101': 3 } },
