@@ -1,36 +1,47 @@
 import { performance } from 'node:perf_hooks';
 import type { Server } from 'socket.io';
-import type { Delta, Snapshot } from '../domain/vehicle.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { filterDelta, filterSnapshot, routeSetKey } from '../store/route-filter.js';
+import { filterDelta, filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
 import type { CacheUpdate } from '../worker/snapshot-cache.js';
 import type { SocketData } from './events.js';
+
+/** Clients that receive the same packet: one route set, and either the delta or a snapshot. */
+interface Group {
+  routes: RouteSet;
+  delta: boolean;
+  ids: string[];
+}
 
 /**
  * Fans one update out to this worker's clients. A client that holds the delta's base
  * version gets the (route-filtered) delta; any other client gets a fresh snapshot, so a
- * missed update can never leave a map wrong. Payloads are built once per subscription.
+ * missed update can never leave a map wrong.
+ *
+ * Clients are grouped by what they receive (route set × delta-or-snapshot) and each group
+ * gets one `local.to(ids).emit`: socket.io's broadcast path encodes the packet once and
+ * writes the same frames to every member, where `socket.emit` per client would build and
+ * encode the JSON once per client. `local` keeps it on this worker (the cluster adapter would
+ * otherwise relay it to the siblings, which fan out their own clients).
  */
 export class Broadcaster {
   constructor(private readonly metrics: WorkerMetrics) {}
 
   broadcast(server: Server, update: CacheUpdate): void {
     const started = performance.now();
-    const deltas = new Map<string, Delta>();
-    const snapshots = new Map<string, Snapshot>();
+    const groups = new Map<string, Group>();
     for (const socket of server.of('/').sockets.values()) {
       const data = socket.data as SocketData;
-      const key = routeSetKey(data.routes);
-      if (update.delta && data.version === update.delta.fromVersion) {
-        let d = deltas.get(key);
-        if (!d) deltas.set(key, (d = filterDelta(update.delta, data.routes, update.previous)));
-        socket.emit('vehicles:delta', d);
-      } else {
-        let s = snapshots.get(key);
-        if (!s) snapshots.set(key, (s = filterSnapshot(update.snapshot, data.routes)));
-        socket.emit('vehicles:snapshot', s);
-      }
+      const delta = update.delta !== undefined && data.version === update.delta.fromVersion;
+      const key = `${delta ? 'd' : 's'}:${routeSetKey(data.routes)}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { routes: data.routes, delta, ids: [] }));
+      g.ids.push(socket.id);
       data.version = update.snapshot.version;
+    }
+    for (const g of groups.values()) {
+      const to = server.local.to(g.ids);
+      if (g.delta) to.emit('vehicles:delta', filterDelta(update.delta!, g.routes, update.previous));
+      else to.emit('vehicles:snapshot', filterSnapshot(update.snapshot, g.routes));
     }
     this.metrics.broadcastDuration.observe((performance.now() - started) / 1000);
   }
