@@ -35,6 +35,19 @@ describe('parseConfig', () => {
     expect(problems).toMatch(/STICKY="sure": must be true or false/);
   });
 
+  it('never prints the credentials of a bad URL-valued variable', () => {
+    let error: unknown;
+    try {
+      parseConfig({ REDIS_URL: 'redis://:hunter2@redis:notaport', FEED: 'gtfs-rt', FEED_URL: 'api.example/feed?api_key=sekrit&agency=SF' });
+    } catch (e) {
+      error = e;
+    }
+    const text = (error as ConfigError).message;
+    expect(text).toMatch(/REDIS_URL="redis:\/\/\*\*\*@redis:notaport"/);
+    expect(text).toMatch(/FEED_URL="api.example\/feed\?api_key=\*\*\*&agency=\*\*\*"/);
+    expect(text).not.toMatch(/hunter2|sekrit/);
+  });
+
   it('parses lists and booleans, and treats empty values as unset', () => {
     const c = parseConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', STICKY: '0', PORT: '' });
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { envSchema, type Env } from './config.schema.js';
+import { redactValue } from './redact.js';
 
 /** The service's validated, frozen settings. */
 export type Config = Readonly<
@@ -31,7 +32,8 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const given = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
-      return `${name}=${given === undefined ? '(unset)' : JSON.stringify(given)}: ${issue.message}`;
+      const shown = given === undefined ? '(unset)' : JSON.stringify(redactValue(String(issue.path[0]), given));
+      return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(problems);
   }
