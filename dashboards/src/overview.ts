@@ -14,6 +14,7 @@ import {
   SOCKET_CONNECTIONS,
   SOCKET_CONNECTS_TOTAL,
   SOCKET_DISCONNECTS_TOTAL,
+  SOCKET_LIMITED_TOTAL,
   SOCKET_RECONNECTS_TOTAL,
   UPSTREAM_REQUEST_DURATION_SECONDS,
   UPSTREAM_REQUESTS_TOTAL,
@@ -258,10 +259,12 @@ export function overviewDashboard(): JsonObject {
         description:
           'Connections open on the public port (left; capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP) and ' +
           'connections the router answered itself per minute, by reason (right): bad_request, max_connections, ' +
-          'max_connections_per_ip, no_worker, worker_gone.',
+          'max_connections_per_ip, no_worker, worker_gone; and client events refused by the per-socket limit ' +
+          '(socket event_rate) and clients cut for flooding (socket flood_disconnect).',
         queries: [
           { expr: `sum(${ROUTER_OPEN_CONNECTIONS})`, legend: 'open connections' },
           { expr: `sum by (reason) (rate(${ROUTER_REFUSED_TOTAL}[5m])) * 60`, legend: 'refused: {{reason}}' },
+          { expr: `sum by (reason) (rate(${SOCKET_LIMITED_TOTAL}[5m])) * 60`, legend: 'refused: socket {{reason}}' },
         ],
         overrides: [byRegexp('^refused: ', [{ id: 'custom.axisPlacement', value: 'right' }, { id: 'custom.axisLabel', value: 'refused / min' }])],
       }),

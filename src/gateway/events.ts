@@ -1,6 +1,7 @@
 import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { RouteSet } from '../store/route-filter.js';
 import type { SubscribeAck } from './subscribe.schema.js';
+import type { TokenBucket } from './token-bucket.js';
 
 /** Events the server emits. */
 export interface ServerToClientEvents {
@@ -19,4 +20,13 @@ export interface SocketData {
   routes: RouteSet;
   /** Version of the last snapshot/delta this client received; 0 = none yet. */
   version: number;
+  /** Client events allowed (see `EVENT_LIMITS`). */
+  events: TokenBucket;
+  /** Events refused in a row; at `EVENT_LIMITS.disconnectAfter` the client is cut. */
+  refusedInARow: number;
+  /** A snapshot for this client is queued: later requests in the same turn share it. */
+  snapshotPending: boolean;
 }
+
+/** Per-socket limits on client events: a map client sends a `subscribe` per route change. */
+export const EVENT_LIMITS = Object.freeze({ burst: 10, perSecond: 2, disconnectAfter: 20 });

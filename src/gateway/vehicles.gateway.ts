@@ -15,7 +15,8 @@ import { filterSnapshot } from '../store/route-filter.js';
 import { SnapshotCache } from '../worker/snapshot-cache.js';
 import { ViewerReporter } from '../worker/viewer-reporter.js';
 import { Broadcaster } from './broadcaster.js';
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './events.js';
+import { EVENT_LIMITS, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
+import { TokenBucket } from './token-bucket.js';
 import { isReconnect, parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
 
 const tracer = trace.getTracer('transit-tracker');
@@ -54,6 +55,10 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     if (reconnect) this.metrics.reconnects.inc();
     socket.data.routes = null;
     socket.data.version = 0;
+    socket.data.events = new TokenBucket(EVENT_LIMITS.burst, EVENT_LIMITS.perSecond);
+    socket.data.refusedInARow = 0;
+    socket.data.snapshotPending = false;
+    socket.use((packet, next) => this.limit(socket, packet, next));
     socket.once('disconnect', (reason) => {
       this.metrics.disconnects.inc({ reason });
       this.viewers.changed();
@@ -73,10 +78,39 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     return { status: 'ok', routes: parsed.routes ? [...parsed.routes].sort() : [] };
   }
 
+  /**
+   * Per-socket limit on client events (`EVENT_LIMITS`): an event over the limit is refused
+   * (its ack says so) and never dispatched; a client that keeps going is disconnected. One
+   * ~30-byte `subscribe` is answered with a whole snapshot, so without this one client could
+   * queue gigabytes in Engine.IO's write buffer.
+   */
+  private limit(socket: TransitSocket, packet: unknown[], next: (err?: Error) => void): void {
+    const d = socket.data;
+    if (!socket.connected) return; // packets still queued from a client we cut: dropped
+    if (d.events.take()) {
+      d.refusedInARow = 0;
+      return next();
+    }
+    d.refusedInARow += 1;
+    this.metrics.socketLimited.inc({ reason: 'event_rate' });
+    const ack = packet.at(-1);
+    if (typeof ack === 'function') ack({ status: 'error', message: `rate limited: at most ${EVENT_LIMITS.perSecond} events a second (bursts of ${EVENT_LIMITS.burst})` });
+    if (d.refusedInARow >= EVENT_LIMITS.disconnectAfter) {
+      this.metrics.socketLimited.inc({ reason: 'flood_disconnect' });
+      socket.disconnect(true);
+    }
+  }
+
+  /** Queues this client's snapshot; requests in the same turn (a burst of subscribes) share one. */
   private sendSnapshot(socket: TransitSocket): void {
-    const snapshot = this.cache.snapshot;
-    if (!snapshot) return; // the first poll is under way; its snapshot reaches everyone
-    socket.emit('vehicles:snapshot', filterSnapshot(snapshot, socket.data.routes));
-    socket.data.version = snapshot.version;
+    if (socket.data.snapshotPending) return;
+    socket.data.snapshotPending = true;
+    setImmediate(() => {
+      socket.data.snapshotPending = false;
+      const snapshot = this.cache.snapshot;
+      if (!snapshot || !socket.connected) return; // the first poll is under way; its snapshot reaches everyone
+      socket.emit('vehicles:snapshot', filterSnapshot(snapshot, socket.data.routes));
+      socket.data.version = snapshot.version;
+    });
   }
 }

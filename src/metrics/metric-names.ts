@@ -32,6 +32,8 @@ export const POLLING_REQUESTS_TOTAL = 'transit_polling_requests_total';
  * protocol's answer, expected around recycles and client aborts), `unknown` (never issued here).
  */
 export const SESSION_UNKNOWN_TOTAL = 'transit_session_unknown_total';
+/** Counter {reason}: client events refused by the per-socket limit, and clients cut for flooding. */
+export const SOCKET_LIMITED_TOTAL = 'transit_socket_limited_total';
 /** Counter {code, message}: Engine.IO `connection_error` events. */
 export const ENGINE_CONNECTION_ERRORS_TOTAL = 'transit_engine_connection_errors_total';
 /** Counter {cause}: sessions that ended because their worker went away. */
@@ -129,6 +131,9 @@ export type SessionUnknownCauseLabel = (typeof SESSION_UNKNOWN_CAUSES)[number];
 export const ROUTER_REFUSAL_REASONS = ['bad_request', 'max_connections', 'max_connections_per_ip', 'no_worker', 'worker_gone'] as const;
 export type RouterRefusalLabel = (typeof ROUTER_REFUSAL_REASONS)[number];
 
+/** `reason` label values of {@link SOCKET_LIMITED_TOTAL}. */
+export const SOCKET_LIMIT_REASONS = ['event_rate', 'flood_disconnect'] as const;
+
 /** `method` label values of {@link POLLING_REQUESTS_TOTAL}. */
 export const POLLING_METHODS = ['GET', 'POST'] as const;
 export type PollingMethodLabel = (typeof POLLING_METHODS)[number];
@@ -211,6 +216,13 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     type: 'counter',
     help: 'Requests answered 400 "Session ID unknown", by cause (misrouted, ended, unknown) and transport.',
     labelNames: ['cause', 'transport'],
+    aggregator: 'sum',
+  },
+  {
+    name: SOCKET_LIMITED_TOTAL,
+    type: 'counter',
+    help: 'Client events refused by the per-socket rate limit (event_rate), and clients disconnected for flooding (flood_disconnect).',
+    labelNames: ['reason'],
     aggregator: 'sum',
   },
   {

@@ -14,6 +14,7 @@ export class WorkerMetrics {
   readonly engineErrors: Counter<'code' | 'message'>;
   readonly sessionsLost: Counter<'cause'>;
   readonly sessionUnknown: Counter<'cause' | 'transport'>;
+  readonly socketLimited: Counter<'reason'>;
   readonly broadcastDuration: Histogram;
 
   constructor(
@@ -28,6 +29,8 @@ export class WorkerMetrics {
     this.engineErrors = counter<'code' | 'message'>(M.ENGINE_CONNECTION_ERRORS_TOTAL, registry);
     this.sessionsLost = counter<'cause'>(M.SESSIONS_LOST_TOTAL, registry);
     this.sessionUnknown = counter<'cause' | 'transport'>(M.SESSION_UNKNOWN_TOTAL, registry);
+    this.socketLimited = counter<'reason'>(M.SOCKET_LIMITED_TOTAL, registry);
+    zero(this.socketLimited, 'reason', M.SOCKET_LIMIT_REASONS);
     for (const cause of M.SESSION_UNKNOWN_CAUSES) for (const transport of M.TRANSPORTS) this.sessionUnknown.inc({ cause, transport }, 0);
     this.broadcastDuration = histogram(M.BROADCAST_DURATION_SECONDS, registry);
     gauge<'transport'>(M.SOCKET_CONNECTIONS, this.registry, (g) => {
