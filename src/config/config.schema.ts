@@ -36,6 +36,8 @@ export const envSchema = z
     FEED_URL: z.url({ error: 'must be an http(s) URL' }).optional(),
     /** Timeout of one upstream request. @default 10000 */
     FEED_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** Largest upstream response body read; a larger one is refused while streaming (outcome malformed). @default 16777216 (16 MiB) */
+    FEED_MAX_BYTES: int(1024, 1_073_741_824).default(16 * 1024 * 1024),
     /** Seed of the simulated feed (same seed, same vehicles). @default 1 */
     SIMULATOR_SEED: int(0, 2 ** 31 - 1).default(1),
     /** Number of simulated vehicles. @default 300 */

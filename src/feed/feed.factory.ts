@@ -8,6 +8,8 @@ export interface FeedSettings {
   /** Required when `FEED` is `gtfs-rt`. */
   FEED_URL?: string;
   FEED_TIMEOUT_MS: number;
+  /** Largest upstream body read. */
+  FEED_MAX_BYTES?: number;
   SIMULATOR_SEED: number;
   SIMULATOR_VEHICLES: number;
 }
@@ -25,7 +27,7 @@ export function createFeed(settings: FeedSettings, now?: () => number): Feed {
       return new SimulatorFeed({ seed: settings.SIMULATOR_SEED, vehicles: settings.SIMULATOR_VEHICLES, now });
     case 'gtfs-rt':
       if (!settings.FEED_URL) throw new Error('FEED_URL is required when FEED=gtfs-rt');
-      return new GtfsRtFeed({ url: settings.FEED_URL, timeoutMs: settings.FEED_TIMEOUT_MS, now });
+      return new GtfsRtFeed({ url: settings.FEED_URL, timeoutMs: settings.FEED_TIMEOUT_MS, maxBytes: settings.FEED_MAX_BYTES, now });
   }
   // Unreachable for typed callers; guards settings that bypassed the config schema.
   throw new Error(`unknown FEED ${JSON.stringify(settings.FEED)}: expected simulator or gtfs-rt`);

@@ -149,6 +149,33 @@ describe('GtfsRtFeed request and response handling', () => {
     expect(init?.signal).toBeInstanceOf(AbortSignal);
   });
 
+  it('refuses a body over maxBytes while streaming, and one whose Content-Length says so before reading', async () => {
+    const big = new Uint8Array(5_000);
+    let pulled = 0;
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        pull(c) {
+          pulled += 1;
+          if (pulled > 100) return c.close();
+          c.enqueue(big);
+        },
+      });
+    const streaming = new GtfsRtFeed({ url: 'http://u.test/vp', timeoutMs: 1_000, maxBytes: 12_000, fetchImpl: async () => new Response(stream(), { status: 200 }) });
+    const err = await failureOf(streaming.fetch());
+    expect(err.failure).toBe('malformed');
+    expect(err.message).toMatch(/upstream body too large: it sent more than 12000 bytes, FEED_MAX_BYTES is 12000/);
+    expect(pulled).toBeLessThan(10); // cancelled, not read to the end
+    const declared = new GtfsRtFeed({
+      url: 'http://u.test/vp',
+      timeoutMs: 1_000,
+      maxBytes: 12_000,
+      fetchImpl: async () => new Response(big, { status: 200, headers: { 'content-length': '99999' } }),
+    });
+    expect((await failureOf(declared.fetch())).message).toMatch(/declares 99999 bytes/);
+    const ok = new GtfsRtFeed({ url: 'http://u.test/vp', timeoutMs: 1_000, maxBytes: 1_000_000, fetchImpl: async () => okResponse() });
+    expect((await ok.fetch()).vehicles.length).toBe(VEHICLES.length);
+  });
+
   it('stamps vehicles with the injected clock when the feed carries no timestamps', async () => {
     const bytes = transit_realtime.FeedMessage.encode({
       header: { gtfsRealtimeVersion: '2.0' },

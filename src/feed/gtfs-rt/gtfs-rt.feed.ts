@@ -8,6 +8,8 @@ export interface GtfsRtFeedOptions {
   url: string;
   /** Deadline of one request, headers and body together. */
   timeoutMs: number;
+  /** Largest body read; a larger one is refused while streaming (it would sit in the primary). @default 16 MiB */
+  maxBytes?: number;
   /** Injectable for tests. @default globalThis.fetch */
   fetchImpl?: typeof fetch;
   /** Clock in ms since the epoch, used when the feed has no timestamps. @default Date.now */
@@ -24,6 +26,7 @@ export class GtfsRtFeed implements Feed {
   private readonly url: string;
   private readonly target: string;
   private readonly timeoutMs: number;
+  private readonly maxBytes: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
 
@@ -36,6 +39,7 @@ export class GtfsRtFeed implements Feed {
     this.url = options.url;
     this.target = redactUrl(options.url);
     this.timeoutMs = options.timeoutMs;
+    this.maxBytes = options.maxBytes ?? DEFAULT_FEED_MAX_BYTES;
     this.fetchImpl = options.fetchImpl ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
   }
@@ -69,6 +73,43 @@ export class GtfsRtFeed implements Feed {
       await response.body?.cancel().catch(() => undefined);
       throw httpError(response.status, response.statusText, this.target);
     }
-    return new Uint8Array(await response.arrayBuffer());
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > this.maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw this.tooLarge(`declares ${declared} bytes`);
+    }
+    return this.readAtMost(response);
+  }
+
+  /** Reads the body while counting; past `maxBytes` the stream is cancelled, not buffered. */
+  private async readAtMost(response: Response): Promise<Uint8Array> {
+    if (!response.body) return new Uint8Array(0);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > this.maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw this.tooLarge(`sent more than ${this.maxBytes} bytes`);
+      }
+      chunks.push(value);
+    }
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.byteLength;
+    }
+    return body;
+  }
+
+  private tooLarge(what: string): FeedError {
+    return new FeedError('malformed', `upstream body too large: it ${what}, FEED_MAX_BYTES is ${this.maxBytes} (GET ${this.target}); not read further`);
   }
 }
+
+/** Default FEED_MAX_BYTES: a 5,000-vehicle VehiclePositions feed is about 1 MB. */
+export const DEFAULT_FEED_MAX_BYTES = 16 * 1024 * 1024;
