@@ -8,6 +8,11 @@ type MetricJson = MetricObjectWithValues<MetricValue<string>>;
 
 /** How long a scrape waits for a worker's metrics before it leaves that worker out. */
 export const WORKER_METRICS_TIMEOUT_MS = 2_000;
+/**
+ * A rendering is reused this long: every scrape asks each worker over IPC and aggregates, so
+ * a client hammering `/metrics` must not cost that per request (Prometheus scrapes every 15 s).
+ */
+export const METRICS_CACHE_MS = 250;
 
 export interface MetricsSource {
   /** Asks every live worker for its metrics; resolves with those that answered in time. */
@@ -24,6 +29,8 @@ export class MetricsServer {
   private readonly server: http.Server;
   private readonly lastSeen = new Map<number, MetricJson[]>();
   private retired: MetricJson[] = [];
+  /** The rendering under way (concurrent scrapes share it) or the newest one, with its time. */
+  private rendering: { settledAt?: number; result: Promise<{ text: string; contentType: string }> } | undefined;
 
   constructor(
     private readonly source: MetricsSource,
@@ -58,8 +65,21 @@ export class MetricsServer {
     this.retired = await AggregatorRegistry.aggregate([this.retired, monotonic]).getMetricsAsJSON();
   }
 
-  /** The instance's metrics in Prometheus text format. */
-  async render(): Promise<{ text: string; contentType: string }> {
+  /** The instance's metrics in Prometheus text format: single-flight, reused for {@link METRICS_CACHE_MS}. */
+  render(): Promise<{ text: string; contentType: string }> {
+    const r = this.rendering;
+    if (r && (r.settledAt === undefined || performance.now() - r.settledAt < METRICS_CACHE_MS)) return r.result;
+    const entry: { settledAt?: number; result: Promise<{ text: string; contentType: string }> } = { result: this.renderNow() };
+    this.rendering = entry;
+    entry.result.then(
+      () => (entry.settledAt = performance.now()),
+      // A failed rendering is not reused.
+      () => this.rendering === entry && (this.rendering = undefined),
+    );
+    return entry.result;
+  }
+
+  private async renderNow(): Promise<{ text: string; contentType: string }> {
     const workers = await this.source.collectWorkers(WORKER_METRICS_TIMEOUT_MS);
     for (const [id, m] of workers) this.remember(id, m);
     const all = [await this.source.primaryMetrics(), this.retired, ...workers.values()].map(keepPerProcessSeries);
