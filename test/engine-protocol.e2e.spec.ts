@@ -96,6 +96,15 @@ describe('Engine.IO v4 session ends', () => {
     expect(await next(sid)).toEqual({ status: 400, cause: 'ended', body: UNKNOWN });
   });
 
+  it("handshakes from another site's pages are refused (403), same-origin and Origin-less ones proceed", async () => {
+    const evil = await fetch(url(), { headers: { origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(await evil.json()).toEqual({ code: 4, message: 'Forbidden' });
+    const same = await fetch(url(), { headers: { origin: app.base } });
+    expect(same.status).toBe(200);
+    await same.text();
+  });
+
   it('every ended 400 was counted as ended, none as misrouted', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
     const count = (cause: string) => Number(new RegExp(`transit_session_unknown_total\\{cause="${cause}",transport="polling"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);

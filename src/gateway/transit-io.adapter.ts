@@ -4,13 +4,14 @@ import { createAdapter } from '@socket.io/cluster-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { Config } from '../config/config.js';
 import { newSessionId } from '../primary/session-id.js';
+import { originAllowed } from './origin.js';
 
 /** Socket.IO's endpoint; the router and the session guard key on it. */
 export const ENGINE_PATH = '/socket.io/';
 
 /**
  * The one place Socket.IO's server options are set, from the config: heartbeat, payload
- * limit, transports, CORS allow-list, session ids that name this worker, and the cluster
+ * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name this worker, and the cluster
  * adapter so `server.emit()` reaches the clients of every worker.
  */
 export class TransitIoAdapter extends IoAdapter {
@@ -34,6 +35,8 @@ export class TransitIoAdapter extends IoAdapter {
       maxHttpBufferSize: c.MAX_HTTP_BUFFER_SIZE,
       connectTimeout: c.CONNECT_TIMEOUT_MS,
       allowEIO3: false,
+      // Other sites may not open sessions from their visitors' browsers (403, Engine.IO code 4).
+      allowRequest: (req, done) => done(null, originAllowed(req.headers.origin, req.headers.host, c.CORS_ORIGINS)),
       cors: c.CORS_ORIGINS.length > 0 ? { origin: c.CORS_ORIGINS.includes('*') ? '*' : [...c.CORS_ORIGINS] } : undefined,
     } as ServerOptions);
     // With several instances (REDIS_URL) the id also names this instance, for fly-replay.
