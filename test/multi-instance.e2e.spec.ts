@@ -82,6 +82,11 @@ describe('several instances sharing REDIS_URL: one poller for the deployment', (
     const c = connectClient(follower.base);
     await waitFor(() => c.deltas >= 3, 10_000, 'deltas via the follower');
     expect(c.errors).toEqual([]);
+    // The follower's data is as fresh as the leader's: its snapshot age does not count up from boot.
+    const metrics = await (await fetch(`http://127.0.0.1:${follower.metricsPort}/metrics`)).text();
+    const age = Number(/^transit_snapshot_age_seconds (\S+)/m.exec(metrics)?.[1]);
+    recordFigure('multi-instance: follower snapshot age', { ageSeconds: age });
+    expect(age).toBeLessThan(3);
     c.close();
   });
 

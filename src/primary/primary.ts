@@ -50,10 +50,13 @@ export async function runPrimary(config: Config): Promise<void> {
   const gone = new Map<number, LostCause>();
   const feed = createFeed(config);
   let poller: PollController;
+  /** The leader's last successful poll, as it published it (instances sharing REDIS_URL). */
+  let leaderSuccessAt: number | null = null;
   const metrics = new PrimaryMetrics(config, {
     pollerActive: () => poller.feedStatus.polling,
     viewers: () => viewerCount(localDemand()),
-    lastSuccessAt: () => poller.feedStatus.lastSuccessAt,
+    // A follower never polls: its data is as fresh as the leader's last success, or the snapshot it adopted.
+    lastSuccessAt: () => newest(poller.feedStatus.lastSuccessAt, leaderSuccessAt, store.snapshot?.generatedAt ?? null),
     startedAt: Date.now(),
     openConnections: () => router.openConnections,
   });
@@ -94,7 +97,10 @@ export async function runPrimary(config: Config): Promise<void> {
     store.adopt(snapshot);
     supervisor.broadcast({ t: 'data', snapshot, delta });
   });
-  coordinator.on('status', (status) => supervisor.broadcast({ t: 'feed-status', status }));
+  coordinator.on('status', (status) => {
+    leaderSuccessAt = newest(leaderSuccessAt, status.lastSuccessAt);
+    supervisor.broadcast({ t: 'feed-status', status });
+  });
   const demandChanged = () => {
     coordinator.localDemandChanged(localDemand());
     poller.demandChanged();
@@ -174,6 +180,12 @@ export async function runPrimary(config: Config): Promise<void> {
     `transit tracker listening on http://${config.HOST}:${port} (metrics on ${config.METRICS_HOST}:${metricsPort})`,
   );
   installShutdown({ config, logger, supervisor, router, poller, metricsServer, coordinator });
+}
+
+/** The latest of some times (ms), or null when none is known. */
+function newest(...times: (number | null)[]): number | null {
+  const known = times.filter((t): t is number => t !== null);
+  return known.length > 0 ? Math.max(...known) : null;
 }
 
 /** One instance alone, or several sharing REDIS_URL. */
