@@ -104,3 +104,24 @@ describe('several instances sharing REDIS_URL: one poller for the deployment', (
     c.close();
   });
 });
+
+describe('several machines without Redis (Fly names each machine)', () => {
+  it("a session of one machine sent to the other gets 409 + fly-replay, never 400; both say they are uncoordinated", async () => {
+    const { startTopology } = await import('./support/topology.js');
+    const [m1, m2] = await Promise.all([startTopology({ WEB_CONCURRENCY: '2', FLY_MACHINE_ID: 'm1aaa' }), startTopology({ WEB_CONCURRENCY: '2', FLY_MACHINE_ID: 'm2bbb' })]);
+    try {
+      const hs = await (await fetch(`${m1.base}/socket.io/?EIO=4&transport=polling`)).text();
+      const sid = JSON.parse(hs.slice(1)).sid as string;
+      expect(sid.startsWith('m1aaa~')).toBe(true);
+      const stray = await fetch(`${m2.base}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      expect(stray.status).toBe(409);
+      expect(stray.headers.get('fly-replay')).toBe('instance=m1aaa');
+      await stray.text();
+      const ready = (await (await fetch(`${m2.base}/readyz`)).json()) as { details: { topology: { coordination: string; instance: string } } };
+      expect(ready.details.topology).toMatchObject({ coordination: 'none', instance: 'm2bbb' });
+      for (const m of [m1, m2]) expect(m.logs.some((l) => l.event === 'uncoordinated_instance')).toBe(true);
+    } finally {
+      await Promise.all([m1.stop(), m2.stop()]);
+    }
+  });
+});

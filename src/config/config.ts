@@ -7,6 +7,12 @@ export type Config = Readonly<
   Env & {
     /** Derived: INSTANCE_ID, else FLY_MACHINE_ID, else hostname-pid. */
     INSTANCE_ID: string;
+    /**
+     * Derived: the instance named in session ids (`<instance>~<worker>.<random>`), so a request
+     * that reaches another machine is replayed to this one: set with REDIS_URL, or whenever the
+     * platform names the machine (FLY_MACHINE_ID, or an explicit INSTANCE_ID), Redis or not.
+     */
+    SESSION_INSTANCE: string | undefined;
     /** Derived default: `pretty` on a terminal, `json` otherwise. */
     LOG_FORMAT: 'json' | 'pretty';
   }
@@ -43,6 +49,7 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
     CORS_ORIGINS: Object.freeze([...c.CORS_ORIGINS]) as string[],
     TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
     INSTANCE_ID: c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
+    SESSION_INSTANCE: c.REDIS_URL || c.INSTANCE_ID || c.FLY_MACHINE_ID ? (c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`) : undefined,
     LOG_FORMAT: c.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
   });
 }

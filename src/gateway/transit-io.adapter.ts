@@ -39,8 +39,8 @@ export class TransitIoAdapter extends IoAdapter {
       allowRequest: (req, done) => done(null, originAllowed(req.headers.origin, req.headers.host, c.CORS_ORIGINS)),
       cors: c.CORS_ORIGINS.length > 0 ? { origin: c.CORS_ORIGINS.includes('*') ? '*' : [...c.CORS_ORIGINS] } : undefined,
     } as ServerOptions);
-    // With several instances (REDIS_URL) the id also names this instance, for fly-replay.
-    const instance = c.REDIS_URL ? c.INSTANCE_ID : undefined;
+    // Where the platform names the machine (or with REDIS_URL) the id names this instance, for fly-replay.
+    const instance = c.SESSION_INSTANCE;
     server.engine.generateId = () => newSessionId(this.workerId, instance);
     server.adapter(createAdapter());
     return server;

@@ -12,6 +12,10 @@ export interface TopologyReport {
   connectTimeoutMs: number;
   maxRequests: number;
   maxRequestsJitter: number;
+  /** `redis`: instances share one poller and demand; `none`: this instance polls on its own. */
+  coordination: 'redis' | 'none';
+  /** The machine named in session ids (fly-replay target), if any. */
+  instance: string | null;
 }
 
 export function topologyReport(c: Config, liveWorkers: number): TopologyReport {
@@ -26,7 +30,23 @@ export function topologyReport(c: Config, liveWorkers: number): TopologyReport {
     connectTimeoutMs: c.CONNECT_TIMEOUT_MS,
     maxRequests: c.MAX_REQUESTS,
     maxRequestsJitter: c.MAX_REQUESTS_JITTER,
+    coordination: c.REDIS_URL ? 'redis' : 'none',
+    instance: c.SESSION_INSTANCE ?? null,
   };
+}
+
+/**
+ * The warning for a machine the platform names (Fly) without REDIS_URL: sessions are safe
+ * (ids name the machine; a stray request is replayed), but every machine polls upstream on its
+ * own and counts only its own viewers. Null when there is nothing to say.
+ */
+export function uncoordinatedInstance(c: Pick<Config, 'REDIS_URL' | 'FLY_MACHINE_ID'>): string | null {
+  if (c.REDIS_URL || !c.FLY_MACHINE_ID) return null;
+  return (
+    `FLY_MACHINE_ID=${c.FLY_MACHINE_ID} and no REDIS_URL: if this app runs on more than one machine (Fly's default for a first deploy is two), ` +
+    `each machine polls upstream on its own, multiplying the calls against the upstream's budget. ` +
+    `Fix: set REDIS_URL (e.g. \`fly redis create\`, then \`fly secrets set REDIS_URL=…\`) so the machines share one poller, or run one machine (\`fly scale count 1\`).`
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.
 import { LocalCoordinator, type Coordinator } from '../coordination/coordinator.js';
 import { RedisCoordinator } from '../coordination/redis-coordinator.js';
 import { createFeed } from '../feed/feed.factory.js';
-import { unsafeTopology } from '../http/topology.js';
+import { uncoordinatedInstance, unsafeTopology } from '../http/topology.js';
 import type { LostCause, WorkerMessage } from '../ipc/messages.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -37,6 +37,8 @@ export async function runPrimary(config: Config): Promise<void> {
     process.stderr.write(`${problem}\n`);
     process.exit(78);
   }
+  const alone = uncoordinatedInstance(config);
+  if (alone) logger.warn({ event: 'uncoordinated_instance', instance: config.INSTANCE_ID }, alone);
   if (!config.STICKY) logger.warn({ event: 'unsafe_topology_allowed' }, 'STICKY=false with ALLOW_UNSAFE_TOPOLOGY=true: polls WILL get 400 Session ID unknown');
   cluster.setupPrimary({ serialization: 'advanced' });
   setupClusterAdapter();
@@ -155,7 +157,7 @@ export async function runPrimary(config: Config): Promise<void> {
 
   const router = new Router({
     sticky: config.STICKY,
-    instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
+    instance: config.SESSION_INSTANCE,
     limits: { maxConnections: config.MAX_CONNECTIONS, maxPerIp: config.MAX_CONNECTIONS_PER_IP },
     logger,
     table: () => table,

@@ -65,7 +65,7 @@ export async function runWorker(config: Config): Promise<void> {
   const conns = new ConnectionReports((m) => link.send(m));
   installSessionGuard(http, {
     me: workerId,
-    instance: config.REDIS_URL ? config.INSTANCE_ID : undefined,
+    instance: config.SESSION_INSTANCE,
     sticky: config.STICKY,
     enginePath: ENGINE_PATH,
     directory,
