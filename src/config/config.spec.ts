@@ -48,6 +48,13 @@ describe('parseConfig', () => {
     expect(text).not.toMatch(/hunter2|sekrit/);
   });
 
+  it('names the instance in session ids with REDIS_URL or when the platform names the machine, not otherwise', () => {
+    expect(parseConfig({}).SESSION_INSTANCE).toBeUndefined();
+    expect(parseConfig({ FLY_MACHINE_ID: 'm1' }).SESSION_INSTANCE).toBe('m1');
+    expect(parseConfig({ INSTANCE_ID: 'box-7' }).SESSION_INSTANCE).toBe('box-7');
+    expect(parseConfig({ REDIS_URL: 'redis://r:6379' }).SESSION_INSTANCE).toMatch(/-\d+$/);
+  });
+
   it('parses lists and booleans, and treats empty values as unset', () => {
     const c = parseConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', STICKY: '0', PORT: '' });
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);

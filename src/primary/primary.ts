@@ -48,7 +48,9 @@ export async function runPrimary(config: Config): Promise<void> {
   const coordinator = createCoordinator(config, logger);
   const demand = () => coordinator.demand(localDemand());
   const store = new VehicleStore();
-  const supervisor = new Supervisor({ env: { INSTANCE_ID: config.INSTANCE_ID }, size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
+  // Workers name the same instance in their session ids as the router expects (or none).
+  const workerEnv: Record<string, string> = config.SESSION_INSTANCE ? { INSTANCE_ID: config.SESSION_INSTANCE } : {};
+  const supervisor = new Supervisor({ env: workerEnv, size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
   const gone = new Map<number, LostCause>();
   const feed = createFeed(config);
   let poller: PollController;

@@ -29,7 +29,7 @@ async function listen(server: net.Server): Promise<number> {
 
 /**
  * A server (its own process, so that what the probe writes apart is read apart, as by the
- * service) that, for every `every`-th connection, reads the first segment only: if the
+ * service) that, for every `every`-th connection whose request arrives split, reads the first segment only: if the
  * request is not complete in it, the rest is dropped — half of those connections then hang
  * (nothing more is read), the other half are closed without an answer. Everything else is
  * answered 404 once complete. Reports its counts over IPC when asked.
@@ -45,7 +45,7 @@ const complete = (buf) => {
   return buf.length - (end + 4) >= (m ? Number(m[1]) : 0);
 };
 const server = net.createServer((sock) => {
-  const n = stats.connections++;
+  stats.connections++;
   sock.setNoDelay(true);
   sock.on('error', () => {});
   let buf = Buffer.alloc(0);
@@ -57,10 +57,11 @@ const server = net.createServer((sock) => {
     if (first) {
       first = false;
       if (!complete(buf)) {
-        stats.split += 1;
-        if (n % every === 0) {
+        // Counted among split arrivals, so a busy machine that coalesces most writes still drops some.
+        const k = stats.split++;
+        if (k % every === 0) {
           done = true;
-          if ((n / every) % 2 === 0) stats.stalled += 1;
+          if ((k / every) % 2 === 0) stats.stalled += 1;
           else { stats.cut += 1; sock.destroy(); }
           return;
         }
@@ -127,14 +128,15 @@ describe('split-write probe', () => {
   });
 
   it('counts every request a server drops after the first segment: N lost, hung or cut', { timeout: 30_000 }, async () => {
-    const bad = await droppingServer(4);
+    const bad = await droppingServer(2);
     const r = await runSplitProbe({ port: bad.port, timeoutMs: 1_000 });
     const stats = await bad.stats();
     const dropped = stats.stalled + stats.cut;
     const why = JSON.stringify({ stats, byKind: r.byKind, samples: r.samples });
     expect(stats.connections).toBe(300);
-    // Whether a request arrives split depends on the server's reads; a 1 ms gap nearly always does.
-    expect(stats.split, why).toBeGreaterThanOrEqual(50);
+    // Whether a request arrives split depends on the server's reads; a 1 ms gap nearly always
+    // does, but a loaded machine coalesces writes: 3 split arrivals give one stalled and one cut.
+    expect(stats.split, why).toBeGreaterThanOrEqual(3);
     expect(stats.stalled, why).toBeGreaterThan(0);
     expect(stats.cut, why).toBeGreaterThan(0);
     // Exactly the dropped ones are lost: the hung ones by the deadline, the cut ones at once.
