@@ -13,13 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import WebSocket from 'ws';
 import { percentile } from '../scripts/predeploy/analysis.ts';
+import { numberArg } from './args.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
-const N = arg('clients', 2000);
-const ROUNDS = arg('rounds', 30);
+const N = numberArg('clients', 2000);
+const ROUNDS = numberArg('rounds', 30);
 
 // The built Broadcaster (src/ uses syntax Node cannot strip; `npm run bench:fanout` builds first).
 const built = '../dist/gateway/broadcaster.js';

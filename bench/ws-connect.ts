@@ -9,14 +9,11 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { percentile } from '../scripts/predeploy/analysis.ts';
+import { numberArg } from './args.ts';
 import { startTopology } from '../test/support/topology.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
-const N = arg('clients', 4000);
-const RATE = arg('rate', 400);
+const N = numberArg('clients', 4000);
+const RATE = numberArg('rate', 400);
 const WAIT_MS = 30_000;
 
 const app = await startTopology({ WEB_CONCURRENCY: '2', MAX_CONNECTIONS_PER_IP: '0' });
