@@ -61,7 +61,6 @@ describe('topology: sticky by default, 0 × 400', () => {
     const target = Math.max(...fleet.clients.map((c) => c.version));
     await waitFor(() => fleet!.clients.every((c) => c.version >= target), 5000, 'all clients at the newest version');
     const [a, b] = [fleet.clients.find((c) => c.worker() === 1)!, fleet.clients.find((c) => c.worker() === 2)!];
-    const v = Math.min(a.version, b.version);
     const deltaCounts = fleet.clients.map((c) => c.deltas);
     recordFigure('topology: sticky default (2 workers, 40 clients)', {
       polls,
@@ -73,7 +72,9 @@ describe('topology: sticky by default, 0 × 400', () => {
     });
     expect(bad).toBe(0);
     expect(fleet.clients.every((c) => c.errors.length === 0)).toBe(true);
-    if (a.version === v && b.version === v) expect([...a.vehicles.entries()].sort()).toEqual([...b.vehicles.entries()].sort());
+    // At one version, a client of each worker holds the same map (compared in the tick the versions match).
+    await waitFor(() => a.version === b.version, 5000, 'a client of each worker at the same version');
+    expect([...a.vehicles.entries()].sort()).toEqual([...b.vehicles.entries()].sort());
   });
 
   it('recycles workers by MAX_REQUESTS with no 400, and every client ends connected', async () => {
@@ -111,7 +112,8 @@ describe('topology: sticky by default, 0 × 400', () => {
     await sleep(2000);
     const polls = fleet.polls();
     const bad = fleet.bad();
-    const restarted = await waitFor(() => app!.readyWorkers().length >= 3, 20_000, 'replacement worker ready').then(() => true);
+    // Throws (fails the test) unless the replacement becomes ready.
+    await waitFor(() => app!.readyWorkers().length >= 3, 20_000, 'replacement worker ready');
     recordFigure('topology: SIGKILL worker 1 (30 clients)', {
       victims: victims.length,
       reconnectMsMax: reconnectMs.at(-1),
@@ -122,7 +124,6 @@ describe('topology: sticky by default, 0 × 400', () => {
     });
     expect(bad).toBe(0);
     expect(reconnectMs.at(-1)!).toBeLessThanOrEqual(3000);
-    expect(restarted).toBe(true);
     expect(fleet.clients.every((c) => c.socket.connected)).toBe(true);
   });
 

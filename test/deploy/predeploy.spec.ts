@@ -101,9 +101,10 @@ describe('npm run predeploy', () => {
     expect(cause?.title, explain(r)).toMatch(/^multi-worker without stickiness: \d+ of \d+ polls \(.+ %\) got 400 "Session ID unknown"$/);
     expect(r.summary.callerOverrides).toEqual({ STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
     expect(r.summary.figures.sessionUnknown400 / r.summary.figures.polls).toBeGreaterThanOrEqual(0.05);
-    // A service that labels its 400s (x-transit-session, transit_session_unknown_total) names these misrouted.
+    // The service labels its 400s (x-transit-session, transit_session_unknown_total): these are misrouted.
     const su = r.summary.figures.sessionUnknown;
-    if (su.server !== null) expect(su.polling.misrouted, explain(r)).toBeGreaterThan(0);
+    expect(su.server, explain(r)).not.toBeNull();
+    expect(su.polling.misrouted, explain(r)).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/VERDICT: FAIL\n {2}✗ multi-worker without stickiness/);
   });
 
