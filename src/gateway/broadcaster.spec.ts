@@ -75,4 +75,25 @@ describe('Broadcaster', () => {
     expect(received[3]).toEqual([['vehicles:snapshot', { ...snapshot, vehicles: [v('a', 'N', 37.8)] }]]);
     for (const s of server.of('/').sockets.values()) expect((s.data as SocketData).version).toBe(2);
   });
+
+  it('one group that is every client goes out as one broadcast without rooms', async () => {
+    const { server, received } = await setup([
+      { routes: null, version: 1 },
+      { routes: null, version: 1 },
+      { routes: null, version: 1 },
+    ]);
+    const adapter = server.of('/').adapter;
+    const rooms: number[] = [];
+    const original = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet, opts) => {
+      rooms.push(opts.rooms.size);
+      original(packet, opts);
+    };
+    new Broadcaster({ broadcastDuration: { observe: () => undefined } } as unknown as WorkerMetrics).broadcast(server, { snapshot, delta, previous });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => received.every((r) => r.length === 1) && (clearInterval(t), resolve()), 10);
+    });
+    expect(rooms).toEqual([0]);
+    for (const r of received) expect(r).toEqual([['vehicles:delta', delta]]);
+  });
 });

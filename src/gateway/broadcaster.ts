@@ -39,7 +39,8 @@ export class Broadcaster {
       data.version = update.snapshot.version;
     }
     for (const g of groups.values()) {
-      const to = server.local.to(g.ids);
+      // One group is every client (the usual case: all current, all routes): no room lookups.
+      const to = groups.size === 1 ? server.local : server.local.to(g.ids);
       if (g.delta) to.emit('vehicles:delta', filterDelta(update.delta!, g.routes, update.previous));
       else to.emit('vehicles:snapshot', filterSnapshot(update.snapshot, g.routes));
     }

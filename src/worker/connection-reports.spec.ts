@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionReports } from './connection-reports.js';
 
 describe('ConnectionReports', () => {
-  it('batches the connections taken and closed in one turn into one message', () => {
+  it('batches the connections taken and closed in one window into one message', () => {
     const sent: unknown[] = [];
     const turns: (() => void)[] = [];
     const r = new ConnectionReports((m) => sent.push(m), (fn) => turns.push(fn));

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:capacity`: how many clients the service holds against plain Socket.IO
+ * (socket.io + @socket.io/sticky + cluster-adapter, `reference-server.ts`), in one run on
+ * this machine. For each client kind it ramps N, and at each N runs the service and then the
+ * reference, each freshly started, until both fail to hold N (p95 fan-out spread > 1 s, or
+ * under 99 % of clients connected). Prints a row per run and the ratios the capacity issue
+ * asks for; writes everything to artifacts/capacity-<time>.json. A benchmark, not a gate:
+ * exit 0 whatever it measured.
+ *
+ * Options: --kinds websocket,polling-keepalive,polling-xhr   --targets service,reference
+ *           --window 15 (s)   --generators 2
+ *          --steps-websocket 1000,2000,…   --steps-polling-keepalive …   --steps-polling-xhr …
+ *          --quick (a smoke run: two small steps per kind, 5 s windows)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { numberArg } from '../args.ts';
+import type { ClientKind } from './generator.ts';
+import { formatRow, HEADER, heldBy, summary } from './report.ts';
+import { runStep, type StepResult } from './step.ts';
+import { SERVICE_OVERRIDES, startReference, startService, type Target } from './targets.ts';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const quick = process.argv.includes('--quick');
+const KINDS = (arg('kinds') ?? 'websocket,polling-keepalive,polling-xhr').split(',') as ClientKind[];
+for (const k of KINDS) {
+  if (!['websocket', 'polling-keepalive', 'polling-xhr'].includes(k)) {
+    process.stderr.write(`--kinds: unknown client kind ${JSON.stringify(k)} (websocket, polling-keepalive, polling-xhr)\n`);
+    process.exit(2);
+  }
+}
+const DEFAULT_STEPS: Record<ClientKind, number[]> = {
+  websocket: [1000, 2000, 4000, 8000, 12000, 16000],
+  'polling-keepalive': [500, 1000, 2000, 3000, 4000, 6000, 8000],
+  'polling-xhr': [500, 1000, 1500, 2000, 3000, 4000],
+};
+const steps = (k: ClientKind) => (quick ? [100, 300] : (arg(`steps-${k}`)?.split(',').map(Number) ?? DEFAULT_STEPS[k]));
+const WINDOW_S = quick ? 5 : numberArg('window', 15);
+const GENERATORS = numberArg('generators', 2);
+const TARGETS = (arg('targets') ?? 'service,reference').split(',').filter((t): t is Target['name'] => t === 'service' || t === 'reference');
+
+const starters: Record<Target['name'], () => Promise<Target>> = { service: startService, reference: startReference };
+const results: StepResult[] = [];
+const started = new Date();
+console.log(`capacity: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${started.toISOString()}`);
+console.log(`service: node dist/main.js with deploy/production.json + ${JSON.stringify(SERVICE_OVERRIDES)}`);
+console.log(`reference: bench/capacity/reference-server.ts (socket.io 4.8.4, @socket.io/sticky 2.0.1, cluster-adapter 0.3.0, 2 workers)`);
+console.log(`window ${WINDOW_S} s per step, ${GENERATORS} generator processes\n`);
+console.log(HEADER);
+
+for (const kind of KINDS) {
+  const stillHolding = new Set<Target['name']>(TARGETS);
+  for (const clients of steps(kind)) {
+    for (const name of ['service', 'reference'] as const) {
+      if (!stillHolding.has(name)) continue;
+      const target = await starters[name]();
+      try {
+        const r = await runStep(target, { kind, clients, windowS: WINDOW_S, generators: GENERATORS });
+        results.push(r);
+        console.log(formatRow(r));
+        if (!heldBy(r)) stillHolding.delete(name);
+      } finally {
+        await target.stop();
+      }
+    }
+    if (stillHolding.size === 0) break;
+  }
+}
+
+console.log(`\n${summary(results).join('\n')}`);
+const out = path.resolve(import.meta.dirname, '../../artifacts', `capacity-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, results }, null, 2));
+console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

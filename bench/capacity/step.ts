@@ -1,0 +1,131 @@
+/**
+ * One step of the capacity benchmark: a fresh server, N clients of one kind from two
+ * generator processes, a measurement window once they are connected, and the figures.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fanoutFigures, type FanoutFigures, type VersionReceipts } from './receipts.ts';
+import type { ClientKind, ErrorCounts, GeneratorCommand, GeneratorEvent } from './generator.ts';
+import { childrenOf, cpuSeconds, machineSeconds, rssKiB } from './proc-stats.ts';
+import type { Target } from './targets.ts';
+
+export interface StepOptions {
+  kind: ClientKind;
+  clients: number;
+  /** Measurement window once every client settled, s. */
+  windowS: number;
+  generators: number;
+  /** Wait after every client settled, before the window, ms. @default 3000 */
+  settleMs?: number;
+  /** Receipts after the window still count for versions generated in it, ms. @default 4000 */
+  tailMs?: number;
+}
+
+export interface StepResult extends FanoutFigures {
+  target: Target['name'];
+  kind: ClientKind;
+  clients: number;
+  connected: number;
+  /** Clients still connected when the generators reported (after the window). */
+  open: number;
+  errors: ErrorCounts;
+  /** CPU cores used over the window: primary, workers (sum), generators (sum), whole machine. */
+  cores: { primary: number; workers: number; server: number; generators: number; machine: number };
+  /** Server processes measured (the primary and its children). */
+  processes: number;
+  /** Server resident memory (primary + workers) at the window's end, MiB, and its growth per connected client, KiB. */
+  rssMiB: number;
+  /** The primary's share of `rssMiB`. */
+  primaryRssMiB: number;
+  kibPerClient: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CONNECT_TIMEOUT_MS = 20_000;
+
+function serverPids(target: Target): number[] {
+  return [target.pid, ...childrenOf(target.pid)];
+}
+
+function cpuOf(pids: readonly number[]): Map<number, number> {
+  return new Map(pids.map((p) => [p, cpuSeconds(p) ?? 0]));
+}
+
+const sumRss = (pids: readonly number[]) => pids.reduce((a, p) => a + (rssKiB(p) ?? 0), 0);
+
+export async function runStep(target: Target, opts: StepOptions): Promise<StepResult> {
+  const pids = serverPids(target);
+  const rssBefore = sumRss(pids);
+  const gens: ChildProcess[] = [];
+  const progress = new Map<ChildProcess, { connected: number; settled: number }>();
+  const reports = new Map<ChildProcess, Extract<GeneratorEvent, { t: 'report' }>>();
+  const counts = Array.from({ length: opts.generators }, (_, i) => Math.floor(opts.clients / opts.generators) + (i < opts.clients % opts.generators ? 1 : 0));
+  const rate = Math.max(100, opts.clients / 8);
+  for (const count of counts) {
+    const g = fork(new URL('./generator.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    g.on('message', (e: GeneratorEvent) => (e.t === 'progress' ? progress.set(g, e) : reports.set(g, e)));
+    g.send({ t: 'start', url: target.url, kind: opts.kind, count, rate: rate / opts.generators, connectTimeoutMs: CONNECT_TIMEOUT_MS } satisfies GeneratorCommand);
+    gens.push(g);
+  }
+  try {
+    const settled = () => [...progress.values()].reduce((a, p) => a + p.settled, 0);
+    const until = Date.now() + (opts.clients / rate) * 1000 + CONNECT_TIMEOUT_MS + 2_000;
+    while (settled() < opts.clients && Date.now() < until) await sleep(200);
+    await sleep(opts.settleMs ?? 3_000);
+
+    const genPids = gens.map((g) => g.pid!);
+    const cpu0 = cpuOf([...pids, ...genPids]);
+    const m0 = machineSeconds();
+    const from = Date.now();
+    await sleep(opts.windowS * 1000);
+    const to = Date.now();
+    const cpu1 = cpuOf([...pids, ...genPids]);
+    const m1 = machineSeconds();
+    const rssAfter = sumRss(pids);
+    await sleep(opts.tailMs ?? 4_000);
+
+    for (const g of gens) g.send({ t: 'report', from, to } satisfies GeneratorCommand);
+    const reportBy = Date.now() + 30_000;
+    while (reports.size < gens.length && Date.now() < reportBy) await sleep(100);
+    const list = [...reports.values()];
+    const connected = list.reduce((a, r) => a + r.connected, 0);
+    const open = list.reduce((a, r) => a + r.open, 0);
+    const errors: ErrorCounts = {};
+    for (const r of list) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+    const unsettled = opts.clients - settled();
+    if (unsettled > 0) errors.lost_connect = (errors.lost_connect ?? 0) + unsettled;
+
+    const wall = (to - from) / 1000;
+    const used = (p: number) => ((cpu1.get(p) ?? 0) - (cpu0.get(p) ?? 0)) / wall;
+    const primary = used(target.pid);
+    const workers = pids.slice(1).reduce((a, p) => a + used(p), 0);
+    return {
+      target: target.name,
+      kind: opts.kind,
+      clients: opts.clients,
+      connected,
+      open,
+      errors,
+      ...fanoutFigures(
+        list.map((r) => r.versions as VersionReceipts[]),
+        connected,
+      ),
+      cores: { primary, workers, server: primary + workers, generators: genPids.reduce((a, p) => a + used(p), 0), machine: (m1.busy - m0.busy) / wall },
+      processes: pids.length,
+      rssMiB: rssAfter / 1024,
+      primaryRssMiB: (rssKiB(target.pid) ?? 0) / 1024,
+      kibPerClient: connected > 0 ? (rssAfter - rssBefore) / connected : null,
+    };
+  } finally {
+    for (const g of gens) if (g.connected) g.send({ t: 'stop' } satisfies GeneratorCommand);
+    await Promise.all(
+      gens.map(
+        (g) =>
+          new Promise<void>((r) => {
+            if (g.exitCode !== null || g.signalCode !== null) return r();
+            const kill = setTimeout(() => g.kill('SIGKILL'), 10_000);
+            g.once('exit', () => (clearTimeout(kill), r()));
+          }),
+      ),
+    );
+  }
+}
