@@ -15,7 +15,7 @@ import { type Json, type JsonObject } from './src/grafana.ts';
 import { overviewDashboard } from './src/overview.ts';
 import { workersDashboard } from './src/workers.ts';
 
-export { DATASOURCE_UID } from './src/grafana.ts';
+export { PROVISIONED_DATASOURCE_UID } from './src/grafana.ts';
 
 /** Every dashboard by file name (without `.json`), which is also its uid. */
 export function buildDashboards(): Record<string, object> {
@@ -37,31 +37,34 @@ function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Every PromQL expression of one dashboard's panel targets and annotations (variables left in). */
+export function queriesOf(uid: string, d: JsonObject): SourcedQuery[] {
+  const out: SourcedQuery[] = [];
+  const annotations = isObject(d['annotations']) ? d['annotations']['list'] : undefined;
+  for (const a of Array.isArray(annotations) ? annotations : []) {
+    if (isObject(a) && typeof a['expr'] === 'string') {
+      out.push({ source: `${uid} annotation "${String(a['name'])}"`, expr: a['expr'] });
+    }
+  }
+  const visit = (panels: Json | undefined): void => {
+    for (const p of Array.isArray(panels) ? panels : []) {
+      if (!isObject(p)) continue;
+      const targets = p['targets'];
+      for (const t of Array.isArray(targets) ? targets : []) {
+        if (isObject(t) && typeof t['expr'] === 'string') {
+          out.push({ source: `${uid} panel ${String(p['id'])} "${String(p['title'])}" ${String(t['refId'])}`, expr: t['expr'] });
+        }
+      }
+      visit(p['panels']);
+    }
+  };
+  visit(d['panels']);
+  return out;
+}
+
 /** Every PromQL expression of every panel target (and annotation) of every dashboard. */
 export function allQueries(): SourcedQuery[] {
-  const out: SourcedQuery[] = [];
-  for (const [uid, d] of Object.entries(buildDashboards()) as [string, JsonObject][]) {
-    const annotations = isObject(d['annotations']) ? d['annotations']['list'] : undefined;
-    for (const a of Array.isArray(annotations) ? annotations : []) {
-      if (isObject(a) && typeof a['expr'] === 'string') {
-        out.push({ source: `${uid} annotation "${String(a['name'])}"`, expr: a['expr'] });
-      }
-    }
-    const visit = (panels: Json | undefined): void => {
-      for (const p of Array.isArray(panels) ? panels : []) {
-        if (!isObject(p)) continue;
-        const targets = p['targets'];
-        for (const t of Array.isArray(targets) ? targets : []) {
-          if (isObject(t) && typeof t['expr'] === 'string') {
-            out.push({ source: `${uid} panel ${String(p['id'])} "${String(p['title'])}" ${String(t['refId'])}`, expr: t['expr'] });
-          }
-        }
-        visit(p['panels']);
-      }
-    };
-    visit(d['panels']);
-  }
-  return out;
+  return (Object.entries(buildDashboards()) as [string, JsonObject][]).flatMap(([uid, d]) => queriesOf(uid, d));
 }
 
 /** Every rule expression of the committed prometheus/rules.yml. */

@@ -12,14 +12,17 @@
 import { readFileSync, writeFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  BUILD_INFO,
   DEMAND_VIEWERS,
   FEEDS,
+  POLL_EFFECTIVE_INTERVAL_SECONDS,
   POLL_INTERVAL_SECONDS,
   POLLER_ACTIVE,
   POLLING_REQUESTS_TOTAL,
   SESSION_UNKNOWN_TOTAL,
   SESSIONS_LOST_TOTAL,
   SNAPSHOT_AGE_SECONDS,
+  SOCKET_CONNECTIONS,
   UPSTREAM_DAILY_BUDGET,
   UPSTREAM_REQUESTS_TOTAL,
 } from '../src/metrics/metric-names.ts';
@@ -69,10 +72,21 @@ export const UPSTREAM_ALWAYS_ON_CALLS_PER_DAY = 'transit:upstream_always_on_call
 export const POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD = 0.05;
 /** `cause` values of transit_session_unknown_total that are a fault (alerts key on them); `ended` is not. */
 export const SESSION_UNKNOWN_FAULT_CAUSES = ['misrouted', 'unknown'] as const;
-/** SnapshotStale fires when the snapshot is older than this many poll intervals. */
+/** SnapshotStale fires when the snapshot is older than this many (effective) poll intervals. */
 export const SNAPSHOT_STALE_INTERVALS = 3;
-/** SessionsLostSpike fires when more sessions than this were lost in 5 minutes (shutdown excluded). */
-export const SESSIONS_LOST_5M_THRESHOLD = 20;
+/**
+ * SessionsLostSpike fires when the sessions lost in 5 minutes (shutdown excluded) exceed this
+ * share of the most connections held in the last 15 minutes: more than one worker's clients of
+ * two, two workers' of four. One recycle of one of two workers (half the sessions) stays quiet.
+ */
+export const SESSIONS_LOST_SPIKE_SHARE = 0.5;
+/** ... and at least this many sessions, so a handful of test clients never pages anyone. */
+export const SESSIONS_LOST_SPIKE_MIN = 10;
+/**
+ * The scrape job of prometheus/prometheus.yml. TargetDown and MetricsAbsent select on it, so a
+ * Prometheus that scrapes other services too only judges this one's targets.
+ */
+export const SCRAPE_JOB = 'transit-tracker';
 
 export const ALERT_SESSION_MISROUTED = 'SessionMisrouted';
 export const ALERT_POLLING_SESSION_ERRORS = 'PollingSessionErrors';
@@ -80,6 +94,8 @@ export const ALERT_POLLER_ACTIVE_WITHOUT_VIEWERS = 'PollerActiveWithoutViewers';
 export const ALERT_UPSTREAM_OVER_BUDGET = 'UpstreamOverBudget';
 export const ALERT_SESSIONS_LOST_SPIKE = 'SessionsLostSpike';
 export const ALERT_SNAPSHOT_STALE = 'SnapshotStale';
+export const ALERT_TARGET_DOWN = 'TargetDown';
+export const ALERT_METRICS_ABSENT = 'MetricsAbsent';
 
 /** PromQL shared by the rules and the dashboards. */
 export const EXPR = {
@@ -108,8 +124,11 @@ export const EXPR = {
   pollerActive: `max(${POLLER_ACTIVE})`,
   demandViewers: `sum(${DEMAND_VIEWERS})`,
   snapshotAge: `max(${SNAPSHOT_AGE_SECONDS})`,
-  snapshotStaleThreshold: `${SNAPSHOT_STALE_INTERVALS} * max(${POLL_INTERVAL_SECONDS})`,
+  /** The interval the poller really uses (POLL_INTERVAL_MS stretched by the upstream budget). */
+  snapshotStaleThreshold: `${SNAPSHOT_STALE_INTERVALS} * max(${POLL_EFFECTIVE_INTERVAL_SECONDS})`,
   sessionsLost5m: `sum(increase(${SESSIONS_LOST_TOTAL}{cause!="shutdown"}[5m]))`,
+  /** Most clients connected at once in the last 15 minutes (before a loss took them away). */
+  connectionsPeak15m: `max_over_time(sum(${SOCKET_CONNECTIONS})[15m:1m])`,
 } as const;
 
 // ---------------------------------------------------------------------------------------
@@ -196,14 +215,18 @@ export const RULE_GROUPS: RuleGroup[] = [
       },
       {
         alert: ALERT_SESSIONS_LOST_SPIKE,
-        expr: `${EXPR.sessionsLost5m} > ${SESSIONS_LOST_5M_THRESHOLD}`,
+        expr:
+          `${EXPR.sessionsLost5m}\n> ${SESSIONS_LOST_SPIKE_SHARE} * ${EXPR.connectionsPeak15m}\n` +
+          `and\n${EXPR.sessionsLost5m} >= ${SESSIONS_LOST_SPIKE_MIN}`,
         for: '1m',
         labels: { severity: 'warning' },
         annotations: {
           summary: '{{ $value | printf "%.0f" }} Socket.IO sessions lost to worker restarts in 5 minutes',
           description:
-            `More than ${SESSIONS_LOST_5M_THRESHOLD} sessions ended in 5 minutes because their worker was recycled, died or timed out ` +
-            '(planned shutdown excluded). Clients reconnect, but each loss is a visible gap.\n' +
+            `More than ${SESSIONS_LOST_SPIKE_SHARE * 100} % of the most clients connected in the last 15 minutes (and at least ` +
+            `${SESSIONS_LOST_SPIKE_MIN}) lost their session in 5 minutes because their worker was recycled, died or timed out ` +
+            '(planned shutdown excluded): more than one worker of two went away with its clients. Clients reconnect, but ' +
+            'each loss is a visible gap.\n' +
             'What to do: see "Worker restarts by reason". crash/worker_died: read the worker logs for the ' +
             'exception or OOM; timeout/worker_timeout: a blocked event loop (check event-loop lag) or ' +
             'WORKER_TIMEOUT_MS too low; recycled/worker_recycled: MAX_REQUESTS too low (long-polling counts ' +
@@ -212,18 +235,59 @@ export const RULE_GROUPS: RuleGroup[] = [
       },
       {
         alert: ALERT_SNAPSHOT_STALE,
-        expr: `${EXPR.snapshotAge} > ${EXPR.snapshotStaleThreshold}\nand on()\n${EXPR.pollerActive} > 0`,
+        // Per instance: a follower (an instance that does not poll, with REDIS_URL) serves the
+        // leader's snapshots, and its age is theirs; it fires only when its own data is old.
+        expr:
+          `max by (instance) (${SNAPSHOT_AGE_SECONDS})\n> on (instance)\n` +
+          `${SNAPSHOT_STALE_INTERVALS} * max by (instance) (${POLL_EFFECTIVE_INTERVAL_SECONDS})\n` +
+          `and on ()\n${EXPR.pollerActive} > 0`,
         for: '2m',
         labels: { severity: 'warning' },
         annotations: {
-          summary: 'Vehicle snapshot is {{ $value | humanizeDuration }} old while the poller runs',
+          summary: 'Vehicle snapshot on {{ $labels.instance }} is {{ $value | humanizeDuration }} old while the poller runs',
           description:
-            `The newest snapshot is older than ${SNAPSHOT_STALE_INTERVALS} poll intervals although the poller is active: viewers see ` +
-            'frozen vehicles.\n' +
+            `The newest snapshot of this instance is older than ${SNAPSHOT_STALE_INTERVALS} poll intervals (the effective interval, ` +
+            'after the upstream budget) although a poller of the deployment is active: its viewers see frozen vehicles. ' +
+            'An instance that does not poll (a follower) takes the leader\'s snapshots and their age, so it fires only ' +
+            'when it stops receiving them (check Redis and the coordination logs of that instance).\n' +
             'What to do: check "Upstream requests by outcome" (timeout, http_error, network, malformed, empty) and ' +
             'the upstream latency panel; verify FEED_URL and the API key, and that FEED_TIMEOUT_MS is below ' +
             'POLL_INTERVAL_MS. If upstream calls are ok, the poller loop itself is stuck: restart the service ' +
             'and file a bug with the primary logs.',
+        },
+      },
+      {
+        alert: ALERT_TARGET_DOWN,
+        expr: `up{job="${SCRAPE_JOB}"} == 0`,
+        for: '2m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: 'Transit Tracker target {{ $labels.instance }} has not answered a scrape for 2 minutes',
+          description:
+            `Prometheus cannot scrape {{ $labels.instance }} (job ${SCRAPE_JOB}): the service is down, restarting in a loop, ` +
+            'or its METRICS_PORT is unreachable. Nothing else alerts while it is down: its own series are gone.\n' +
+            'What to do: check that the machine or container runs (fly status / docker compose ps) and its logs for the ' +
+            'exit reason (exit 78 = a bad setting, exit 3 = workers failed to boot); that METRICS_HOST=0.0.0.0 where ' +
+            'Prometheus scrapes from another host; and the target\'s last error on Prometheus\'s /targets page.',
+        },
+      },
+      {
+        alert: ALERT_METRICS_ABSENT,
+        expr:
+          `(\n  absent(${BUILD_INFO}{job="${SCRAPE_JOB}"})\n  or\n  absent(${SOCKET_CONNECTIONS}{job="${SCRAPE_JOB}"})\n)\n` +
+          `unless on ()\nup{job="${SCRAPE_JOB}"} == 0`,
+        for: '5m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: 'No Transit Tracker metrics in Prometheus for 5 minutes',
+          description:
+            `Prometheus has no ${BUILD_INFO} (the primary's metrics) or no ${SOCKET_CONNECTIONS} (the workers' metrics) ` +
+            `from job ${SCRAPE_JOB}, and no target is down (that is TargetDown): there is no target at all (scrape ` +
+            'config or service discovery lost it), the target answers but is not this service, or the primary ' +
+            'serves /metrics without its workers. Every other alert is blind meanwhile.\n' +
+            'What to do: look at Prometheus\'s /targets page for the job; check the scrape config (prometheus.yml, ' +
+            'METRICS_PORT) and that /metrics of the service lists transit_socket_connections; if only the workers\' ' +
+            'metrics are missing, read the primary logs for metrics collection timeouts.',
         },
       },
     ],

@@ -18,14 +18,19 @@ async function main(): Promise<void> {
     throw error;
   }
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
-    // Before Nest and the feeds load, so every span of this process is exported.
-    const { startTracing } = await import('./telemetry/tracing.js');
-    const tracing = startTracing({
+    // Before Nest and the feeds load, so their `node:http` is the instrumented one and every
+    // span of this process is exported. Exit paths flush with stopTracing() before process.exit().
+    await import('./telemetry/register.js');
+    const { startTracing, stopTracing } = await import('./telemetry/tracing.js');
+    const { readBuildInfo } = await import('./telemetry/build-info.js');
+    startTracing({
       endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: config.OTEL_SERVICE_NAME,
       role: cluster.isPrimary ? 'primary' : 'worker',
+      workerId: cluster.worker?.id,
+      version: readBuildInfo().version,
     });
-    process.once('beforeExit', () => void tracing.shutdown());
+    process.once('beforeExit', () => void stopTracing(2_000));
   }
   if (cluster.isPrimary) {
     const { runPrimary } = await import('./primary/primary.js');

@@ -6,15 +6,18 @@
  * parameter properties.
  */
 import { WORKER_RESTARTS_TOTAL } from '../../src/metrics/metric-names.ts';
+import { DATASOURCE, datasourceVariable, importHeader, scoped, type Json, type JsonObject } from './variables.ts';
 
-/** uid of the provisioned Prometheus datasource (grafana/provisioning/datasources/prometheus.yml). */
-export const DATASOURCE_UID = 'transit-prometheus';
-export const DATASOURCE = Object.freeze({ type: 'prometheus', uid: DATASOURCE_UID });
+export { DATASOURCE, type Json, type JsonObject } from './variables.ts';
+
+/**
+ * uid of the datasource that grafana/provisioning/datasources/prometheus.yml provisions. The
+ * dashboards do not name it: they use the `datasource` variable, which an import fills from
+ * its DS_PROMETHEUS input and provisioning from the default Prometheus (this one).
+ */
+export const PROVISIONED_DATASOURCE_UID = 'transit-prometheus';
 export const SCHEMA_VERSION = 39;
 export const DASHBOARD_TAGS = ['transit-tracker'];
-
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
 
 export interface Query {
   expr: string;
@@ -57,6 +60,8 @@ export interface TimeseriesOptions extends PanelCommon {
 
 export interface StatOptions extends PanelCommon {
   mappings?: JsonObject[];
+  /** `name` shows the series' legend (info metrics: the labels are the value). */
+  textMode?: 'auto' | 'name' | 'value';
   graphMode?: 'area' | 'none';
   colorMode?: 'value' | 'background' | 'none';
 }
@@ -75,7 +80,7 @@ function targets(queries: Query[]): Json[] {
     const t: JsonObject = {
       datasource: { ...DATASOURCE },
       editorMode: 'code',
-      expr: q.expr,
+      expr: scoped(q.expr),
       legendFormat: q.legend ?? '__auto',
       refId: REF_IDS[i]!,
     };
@@ -166,7 +171,7 @@ export function stat(o: StatOptions): PendingPanel {
       orientation: 'auto',
       reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
       showPercentChange: false,
-      textMode: 'auto',
+      textMode: o.textMode ?? 'auto',
       wideLayout: true,
     },
     targets: targets(o.queries),
@@ -240,11 +245,15 @@ export interface DashboardOptions {
   links?: JsonObject[];
   refresh?: string;
   from?: string;
+  /** Template variables after the datasource variable (`app`, `instance`, ...). */
+  variables?: JsonObject[];
 }
 
 /** A complete dashboard, ready for a Grafana file provider. */
 export function dashboard(o: DashboardOptions): JsonObject {
+  const panels = layout(o.panels);
   return {
+    ...importHeader(panels.map((p) => String(p['type'])).filter((t) => t !== 'row')),
     annotations: { list: o.annotations ?? [] },
     description: o.description,
     editable: true,
@@ -252,11 +261,11 @@ export function dashboard(o: DashboardOptions): JsonObject {
     graphTooltip: 1,
     id: null,
     links: o.links ?? [],
-    panels: layout(o.panels),
+    panels,
     refresh: o.refresh ?? '30s',
     schemaVersion: SCHEMA_VERSION,
     tags: [...DASHBOARD_TAGS],
-    templating: { list: [] },
+    templating: { list: [datasourceVariable(), ...(o.variables ?? [])] },
     time: { from: o.from ?? 'now-6h', to: 'now' },
     timepicker: {},
     timezone: 'browser',
@@ -272,7 +281,7 @@ export function annotation(name: string, expr: string, iconColor: string, titleF
   return {
     datasource: { ...DATASOURCE },
     enable: true,
-    expr,
+    expr: scoped(expr),
     hide: false,
     iconColor,
     name,
@@ -289,7 +298,7 @@ export function dashboardLink(title: string, uid: string): JsonObject {
   return {
     asDropdown: false,
     icon: 'dashboard',
-    includeVars: false,
+    includeVars: true,
     keepTime: true,
     tags: [],
     targetBlank: false,

@@ -5,19 +5,24 @@
  */
 import {
   BROADCAST_DURATION_SECONDS,
+  BUILD_INFO,
   ENGINE_CONNECTION_ERRORS_TOTAL,
   POLLING_REQUESTS_TOTAL,
   ROUTER_OPEN_CONNECTIONS,
   ROUTER_REFUSED_TOTAL,
   SESSION_UNKNOWN_TOTAL,
   SESSIONS_LOST_TOTAL,
+  SETTINGS_INFO,
   SOCKET_CONNECTIONS,
   SOCKET_CONNECTS_TOTAL,
   SOCKET_DISCONNECTS_TOTAL,
   SOCKET_LIMITED_TOTAL,
   SOCKET_RECONNECTS_TOTAL,
+  UPSTREAM_BUDGET_DEFERRED_TOTAL,
+  UPSTREAM_BUDGET_PER_HOUR,
   UPSTREAM_REQUEST_DURATION_SECONDS,
   UPSTREAM_REQUESTS_TOTAL,
+  UPSTREAM_UNAUTHORIZED,
   WORKER_RESTARTS_TOTAL,
 } from '../../src/metrics/metric-names.ts';
 import { EXPR, POLLING_MISROUTED_OR_UNKNOWN_RATIO_THRESHOLD as RATIO_THRESHOLD, SNAPSHOT_STALE_INTERVALS } from '../../prometheus/rules.ts';
@@ -36,6 +41,7 @@ import {
   workerRestartsPanel,
   type JsonObject,
 } from './grafana.ts';
+import { scopeVariables } from './variables.ts';
 
 export const OVERVIEW_UID = 'transit-overview';
 
@@ -68,6 +74,7 @@ export function overviewDashboard(): JsonObject {
       'upstream budget against the always-on baseline, demand gating, snapshot freshness and fan-out latency. ' +
       'Metrics: docs/metrics.md.',
     links: [dashboardLink('Workers', 'transit-workers')],
+    variables: scopeVariables(),
     annotations: [
       annotation(
         'Worker restarts',
@@ -164,6 +171,32 @@ export function overviewDashboard(): JsonObject {
           { color: 'orange', value: 60 },
         ],
       }),
+      stat({
+        title: 'Build',
+        description: 'What runs: package version, git commit (unknown in the image) and Node.js version, per distinct build (several during a rolling deploy).',
+        queries: [{ expr: `count by (version, commit, node) (${BUILD_INFO})`, legend: '{{version}} · {{commit}} · node {{node}}', instant: true }],
+        textMode: 'name',
+        graphMode: 'none',
+        colorMode: 'none',
+        w: 8,
+        h: 3,
+      }),
+      stat({
+        title: 'Settings',
+        description: 'The settings in force (transit_settings_info), per distinct combination: instances that disagree show one line each.',
+        queries: [
+          {
+            expr: `count by (feed, web_concurrency, sticky, transports, coordination, max_requests, tracing) (${SETTINGS_INFO})`,
+            legend: 'feed {{feed}} · {{web_concurrency}} workers · sticky {{sticky}} · {{transports}} · coordination {{coordination}} · max_requests {{max_requests}} · tracing {{tracing}}',
+            instant: true,
+          },
+        ],
+        textMode: 'name',
+        graphMode: 'none',
+        colorMode: 'none',
+        w: 16,
+        h: 3,
+      }),
 
       row('Sockets and sessions'),
       timeseries({
@@ -238,11 +271,12 @@ export function overviewDashboard(): JsonObject {
       timeseries({
         title: 'Reconnects and lost sessions',
         description:
-          'Per minute: all connects, connects that are a client reconnect (auth.connects > 0), ' +
+          'Per minute: all connects; connects that are a client reconnect, by signal (pid: the socket.io-client ' +
+          "session id every stock client sends back; auth_connects: the page's own count, without a pid); " +
           'and sessions lost to worker restarts by cause.',
         queries: [
           { expr: `sum(rate(${SOCKET_CONNECTS_TOTAL}[5m])) * 60`, legend: 'connects' },
-          { expr: `sum(rate(${SOCKET_RECONNECTS_TOTAL}[5m])) * 60`, legend: 'reconnects' },
+          { expr: `sum by (signal) (rate(${SOCKET_RECONNECTS_TOTAL}[5m])) * 60`, legend: 'reconnects: {{signal}}' },
           { expr: `sum by (cause) (rate(${SESSIONS_LOST_TOTAL}[5m])) * 60`, legend: 'lost: {{cause}}' },
         ],
         axisLabel: 'per minute',
@@ -279,9 +313,33 @@ export function overviewDashboard(): JsonObject {
           { expr: EXPR.upstreamCallsPerDay, legend: 'projected calls/day (last 1h)' },
           { expr: EXPR.upstreamAlwaysOnCallsPerDay, legend: 'always-on baseline' },
           { expr: EXPR.upstreamDailyBudget, legend: 'daily budget' },
+          { expr: `max(${UPSTREAM_BUDGET_PER_HOUR}) * 24`, legend: 'enforced hourly budget × 24' },
         ],
         axisLabel: 'calls / day',
-        overrides: [byName('daily budget', dashedRed), byName('always-on baseline', dashedGrey)],
+        overrides: [
+          byName('daily budget', dashedRed),
+          byName('enforced hourly budget × 24', dashedRed),
+          byName('always-on baseline', dashedGrey),
+        ],
+      }),
+      timeseries({
+        title: 'Upstream budget: deferred polls and refused key',
+        description:
+          'Polls per minute the upstream budget held back (window_full: the rolling hour was spent; store_unavailable: ' +
+          'Redis did not answer), and whether upstream refuses the API key now (right axis, 0/1: the poller only ' +
+          'probes every 15 minutes).',
+        queries: [
+          { expr: `sum by (reason) (rate(${UPSTREAM_BUDGET_DEFERRED_TOTAL}[5m])) * 60`, legend: 'deferred: {{reason}}' },
+          { expr: `max(${UPSTREAM_UNAUTHORIZED})`, legend: 'key refused' },
+        ],
+        overrides: [
+          byName('key refused', [
+            { id: 'custom.axisPlacement', value: 'right' },
+            { id: 'custom.lineInterpolation', value: 'stepAfter' },
+            { id: 'max', value: 1 },
+            { id: 'color', value: { fixedColor: 'red', mode: 'fixed' } },
+          ]),
+        ],
       }),
       timeseries({
         title: 'Poller active vs viewers',
@@ -304,7 +362,7 @@ export function overviewDashboard(): JsonObject {
       }),
       timeseries({
         title: 'Snapshot age',
-        description: `Age of the newest vehicle snapshot against ${SNAPSHOT_STALE_INTERVALS} × the poll interval (SnapshotStale threshold while the poller runs).`,
+        description: `Age of the newest vehicle snapshot against ${SNAPSHOT_STALE_INTERVALS} × the effective poll interval (SnapshotStale threshold while the poller runs).`,
         queries: [
           { expr: EXPR.snapshotAge, legend: 'snapshot age' },
           { expr: EXPR.snapshotStaleThreshold, legend: `stale threshold (${SNAPSHOT_STALE_INTERVALS}× poll interval)` },

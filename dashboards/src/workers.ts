@@ -4,6 +4,7 @@
  */
 import { WORKER_LABEL } from '../../src/metrics/metric-names.ts';
 import { dashboard, dashboardLink, row, timeseries, workerRestartsPanel, type JsonObject } from './grafana.ts';
+import { scopeVariables, workerVariable } from './variables.ts';
 
 export const WORKERS_UID = 'transit-workers';
 
@@ -28,6 +29,7 @@ export function workersDashboard(): JsonObject {
       'Per-process health of the primary and each worker (prom-client default metrics, label "worker"). ' +
       'A worker whose uptime keeps resetting is being recycled or crashing; event-loop lag near WORKER_TIMEOUT_MS gets it killed.',
     links: [dashboardLink('Overview', 'transit-overview')],
+    variables: [...scopeVariables(), workerVariable()],
     panels: [
       row('Processes'),
       timeseries({

@@ -5,14 +5,15 @@ import type { Server, ServerOptions } from 'socket.io';
 import type { Config } from '../config/config.js';
 import { newSessionId } from '../primary/session-id.js';
 import { originAllowed } from './origin.js';
+import { newPid } from './reconnect-signal.js';
 
 /** Socket.IO's endpoint; the router and the session guard key on it. */
 export const ENGINE_PATH = '/socket.io/';
 
 /**
  * The one place Socket.IO's server options are set, from the config: heartbeat, payload
- * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name this worker, and the cluster
- * adapter so `server.emit()` reaches the clients of every worker.
+ * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name this worker, the cluster
+ * adapter so `server.emit()` reaches the clients of every worker, and a `pid` in every CONNECT answer.
  */
 export class TransitIoAdapter extends IoAdapter {
   constructor(
@@ -43,6 +44,12 @@ export class TransitIoAdapter extends IoAdapter {
     const instance = c.SESSION_INSTANCE;
     server.engine.generateId = () => newSessionId(this.workerId, instance);
     server.adapter(createAdapter());
+    // Every CONNECT answer offers a pid, which stock clients send back when they reconnect
+    // (the reconnect signal; see reconnect-signal.ts for why not connectionStateRecovery).
+    server.use((socket, next) => {
+      (socket as unknown as { pid: string }).pid = newPid();
+      next();
+    });
     return server;
   }
 }

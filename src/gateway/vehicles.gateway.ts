@@ -17,7 +17,8 @@ import { ViewerReporter } from '../worker/viewer-reporter.js';
 import { Broadcaster } from './broadcaster.js';
 import { EVENT_LIMITS, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { TokenBucket } from './token-bucket.js';
-import { isReconnect, parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
+import { reconnectSignal } from './reconnect-signal.js';
+import { parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
 
 const tracer = trace.getTracer('transit-tracker');
 
@@ -47,12 +48,13 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   handleConnection(socket: TransitSocket): void {
-    const reconnect = isReconnect(socket.handshake.auth);
+    // The stock client's pid (offered by TransitIoAdapter), else the page's auth.connects.
+    const signal = reconnectSignal(socket.handshake.auth);
     tracer
-      .startSpan('socket.io connect', { attributes: { 'transit.transport': socket.conn.transport.name, 'transit.reconnect': reconnect } })
+      .startSpan('socket.io connect', { attributes: { 'transit.transport': socket.conn.transport.name, 'transit.reconnect': signal !== null } })
       .end();
     this.metrics.connects.inc();
-    if (reconnect) this.metrics.reconnects.inc();
+    if (signal) this.metrics.reconnects.inc({ signal });
     socket.data.routes = null;
     socket.data.version = 0;
     socket.data.events = new TokenBucket(EVENT_LIMITS.burst, EVENT_LIMITS.perSecond);

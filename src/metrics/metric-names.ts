@@ -21,7 +21,11 @@ export const SOCKET_CONNECTIONS = 'transit_socket_connections';
 export const SOCKET_CONNECTS_TOTAL = 'transit_socket_connects_total';
 /** Counter {reason}: Socket.IO disconnects, by socket.io's disconnect reason. */
 export const SOCKET_DISCONNECTS_TOTAL = 'transit_socket_disconnects_total';
-/** Counter: connections whose handshake `auth.connects` is > 0 (the client's reconnect). */
+/**
+ * Counter {signal}: connections that are a reconnect of a Socket.IO client, by what says so:
+ * `pid` (the socket.io-client's own session id, sent by every stock client on a reconnect) or
+ * `auth_connects` (no pid, but the page's handshake `auth.connects` > 0). One count per connection.
+ */
 export const SOCKET_RECONNECTS_TOTAL = 'transit_socket_reconnects_total';
 /** Counter {method, status}: Engine.IO long-polling HTTP responses. */
 export const POLLING_REQUESTS_TOTAL = 'transit_polling_requests_total';
@@ -72,6 +76,15 @@ export const POLL_INTERVAL_SECONDS = 'transit_poll_interval_seconds';
 export const UPSTREAM_DAILY_BUDGET = 'transit_upstream_daily_budget';
 /** Gauge: number of upstream feeds polled (1). */
 export const FEEDS = 'transit_feeds';
+
+// ---------------------------------------------------------------------------------------
+// Build and settings, as `_info` metrics (value 1, the facts in labels)
+// ---------------------------------------------------------------------------------------
+
+/** Gauge {version, node, commit}: 1; which build runs (package version, Node.js version, git commit or "unknown"). */
+export const BUILD_INFO = 'transit_build_info';
+/** Gauge {feed, sticky, transports, web_concurrency, coordination, ...}: 1; the non-secret settings in force. */
+export const SETTINGS_INFO = 'transit_settings_info';
 
 // ---------------------------------------------------------------------------------------
 // Labels and label values
@@ -133,6 +146,26 @@ export type RouterRefusalLabel = (typeof ROUTER_REFUSAL_REASONS)[number];
 
 /** `reason` label values of {@link SOCKET_LIMITED_TOTAL}. */
 export const SOCKET_LIMIT_REASONS = ['event_rate', 'flood_disconnect'] as const;
+
+/** `signal` label values of {@link SOCKET_RECONNECTS_TOTAL}: which handshake field said "reconnect". */
+export const RECONNECT_SIGNALS = ['pid', 'auth_connects'] as const;
+export type ReconnectSignalLabel = (typeof RECONNECT_SIGNALS)[number];
+
+/** Labels of {@link SETTINGS_INFO}, each a setting of src/config (never a secret or a URL). */
+export const SETTINGS_INFO_LABELS = [
+  'feed',
+  'sticky',
+  'transports',
+  'web_concurrency',
+  'coordination',
+  'max_requests',
+  'demand_grace_ms',
+  'ping_interval_ms',
+  'ping_timeout_ms',
+  'graceful_timeout_ms',
+  'worker_timeout_ms',
+  'tracing',
+] as const;
 
 /** `method` label values of {@link POLLING_REQUESTS_TOTAL}. */
 export const POLLING_METHODS = ['GET', 'POST'] as const;
@@ -200,8 +233,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
   {
     name: SOCKET_RECONNECTS_TOTAL,
     type: 'counter',
-    help: 'Socket.IO connections that are a reconnect of a known client (handshake auth.connects > 0).',
-    labelNames: [],
+    help: 'Socket.IO connections that are a reconnect of a client, by signal: pid (the stock client\'s session id in the handshake) or auth_connects (handshake auth.connects > 0 without a pid).',
+    labelNames: ['signal'],
     aggregator: 'sum',
   },
   {
@@ -323,6 +356,20 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     type: 'gauge',
     help: 'Number of upstream feeds polled.',
     labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: BUILD_INFO,
+    type: 'gauge',
+    help: 'Always 1: the build that runs (package version, Node.js version, git commit or "unknown").',
+    labelNames: ['version', 'node', 'commit'],
+    aggregator: 'max',
+  },
+  {
+    name: SETTINGS_INFO,
+    type: 'gauge',
+    help: 'Always 1: the non-secret settings in force, as labels (numbers used by rules are also plain gauges).',
+    labelNames: SETTINGS_INFO_LABELS,
     aggregator: 'max',
   },
 ]);

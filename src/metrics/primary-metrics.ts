@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry, type Counter, type Histogram } from 'prom-client';
 import type { Config } from '../config/config.js';
+import { readBuildInfo } from '../telemetry/build-info.js';
 import { counter, gauge, histogram, zero } from './catalogue.js';
 import * as M from './metric-names.js';
 
@@ -41,6 +42,26 @@ export class PrimaryMetrics {
     gauge(M.POLL_INTERVAL_SECONDS, r).set(config.POLL_INTERVAL_MS / 1000);
     gauge(M.UPSTREAM_DAILY_BUDGET, r).set(config.UPSTREAM_DAILY_BUDGET);
     gauge(M.FEEDS, r).set(1);
+    gauge(M.BUILD_INFO, r).set({ ...readBuildInfo() }, 1);
+    gauge(M.SETTINGS_INFO, r).set(settingsInfo(config), 1);
     collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE } });
   }
+}
+
+/** Labels of transit_settings_info: the settings that explain a dashboard, never a secret or a URL. */
+export function settingsInfo(config: Config): Record<(typeof M.SETTINGS_INFO_LABELS)[number], string> {
+  return {
+    feed: config.FEED,
+    sticky: String(config.STICKY),
+    transports: config.TRANSPORTS.join(','),
+    web_concurrency: String(config.WEB_CONCURRENCY),
+    coordination: config.REDIS_URL ? 'redis' : 'none',
+    max_requests: String(config.MAX_REQUESTS),
+    demand_grace_ms: String(config.DEMAND_GRACE_MS),
+    ping_interval_ms: String(config.PING_INTERVAL_MS),
+    ping_timeout_ms: String(config.PING_TIMEOUT_MS),
+    graceful_timeout_ms: String(config.GRACEFUL_TIMEOUT_MS),
+    worker_timeout_ms: String(config.WORKER_TIMEOUT_MS),
+    tracing: config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'off',
+  };
 }

@@ -9,7 +9,7 @@ import * as M from './metric-names.js';
 export class WorkerMetrics {
   readonly connects: Counter;
   readonly disconnects: Counter<'reason'>;
-  readonly reconnects: Counter;
+  readonly reconnects: Counter<'signal'>;
   readonly pollingRequests: Counter<'method' | 'status'>;
   readonly engineErrors: Counter<'code' | 'message'>;
   readonly sessionsLost: Counter<'cause'>;
@@ -24,7 +24,7 @@ export class WorkerMetrics {
   ) {
     this.connects = counter(M.SOCKET_CONNECTS_TOTAL, registry);
     this.disconnects = counter<'reason'>(M.SOCKET_DISCONNECTS_TOTAL, registry);
-    this.reconnects = counter(M.SOCKET_RECONNECTS_TOTAL, registry);
+    this.reconnects = counter<'signal'>(M.SOCKET_RECONNECTS_TOTAL, registry);
     this.pollingRequests = counter<'method' | 'status'>(M.POLLING_REQUESTS_TOTAL, registry);
     this.engineErrors = counter<'code' | 'message'>(M.ENGINE_CONNECTION_ERRORS_TOTAL, registry);
     this.sessionsLost = counter<'cause'>(M.SESSIONS_LOST_TOTAL, registry);
@@ -38,7 +38,7 @@ export class WorkerMetrics {
       for (const t of M.TRANSPORTS) g.set({ transport: t }, now[t]);
     });
     this.connects.inc(0);
-    this.reconnects.inc(0);
+    zero(this.reconnects, 'signal', M.RECONNECT_SIGNALS);
     zero(this.disconnects, 'reason', M.DISCONNECT_REASONS);
     zero(this.sessionsLost, 'cause', M.SESSION_LOST_CAUSES);
     for (const [code, message] of Object.entries(M.ENGINE_ERROR_MESSAGES)) this.engineErrors.inc({ code, message }, 0);

@@ -14,6 +14,7 @@ import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import { PollController } from '../poller/poll-controller.js';
 import { VehicleStore } from '../store/vehicle-store.js';
 import { traceUpstreamCall } from '../telemetry/spans.js';
+import { flushTracing, stopTracing } from '../telemetry/tracing.js';
 import { WorkerMetricsCollector } from './worker-metrics-collector.js';
 import { Router } from './router.js';
 import type { RoutingTable } from './routing.js';
@@ -124,7 +125,7 @@ export async function runPrimary(config: Config): Promise<void> {
     logger.fatal({ event: 'boot_failure', crashes, code, signal }, why);
     process.stderr.write(`transit tracker: ${why}\n`);
     // gunicorn's WORKER_BOOT_ERROR: the platform restarts the machine or shows the failure.
-    process.exit(3);
+    void stopTracing(1_000).finally(() => process.exit(3));
   });
   supervisor.on('gone', (id, cause) => {
     const lastReport = reports.get(id);
@@ -232,6 +233,8 @@ function installShutdown(p: {
     stopping = true;
     p.logger.info({ signal, event: 'shutdown' }, `received ${signal}: draining workers (up to GRACEFUL_TIMEOUT_MS=${p.config.GRACEFUL_TIMEOUT_MS})`);
     p.poller.stop();
+    // The primary's spans (upstream polls) leave while the workers drain, the rest at exit.
+    void flushTracing(p.config.GRACEFUL_TIMEOUT_MS);
     // The public port stays open while workers drain: clients must still reach their
     // session's worker to collect its close packet (new sessions are refused with 503).
     await p.supervisor.shutdown();
@@ -239,6 +242,7 @@ function installShutdown(p: {
     await Promise.race([p.router.close(), new Promise((r) => setTimeout(r, 100))]);
     await p.metricsServer.close();
     p.logger.info({ event: 'shutdown_complete' }, 'all workers exited; bye');
+    await stopTracing(1_000);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

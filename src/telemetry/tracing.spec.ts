@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedError, type Feed } from '../feed/feed.js';
 import { PollController } from '../poller/poll-controller.js';
 import { VehicleStore } from '../store/vehicle-store.js';
-import { traceHttpServer } from './http-spans.js';
+import { readBuildInfo, gitCommit } from './build-info.js';
+import { withoutQuery } from './redact-urls.js';
 import { traceUpstreamCall } from './spans.js';
-import { startTracing, type Tracing } from './tracing.js';
+import { serverSpanName, startTracing, stopTracing, type Tracing } from './tracing.js';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
@@ -52,21 +53,49 @@ describe('tracing', () => {
     expect(span.events.some((e) => e.name === 'exception')).toBe(true);
   });
 
-  it('one HTTP request produces a server span that continues the caller’s trace', async () => {
+  it('an upstream fetch() gets a CLIENT span (undici instrumentation) inside upstream.poll, its query redacted', async () => {
     exporter.reset();
-    const server = http.createServer((_req, res) => res.writeHead(204).end());
-    traceHttpServer(server, { 'transit.worker': 7 });
+    const server = http.createServer((_req, res) => res.writeHead(200).end('ok'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/vehicles?routes=N`, {
-      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vehicles?api_key=SECRET`;
+    await traceUpstreamCall('gtfs-rt', async () => (await fetch(url)).text());
     await new Promise<void>((r) => server.close(() => r()));
-    const spans = exporter.getFinishedSpans();
-    expect(spans).toHaveLength(1);
-    expect(spans[0]!.name).toBe('GET /api/vehicles');
-    expect(spans[0]!.kind).toBe(1); // SERVER
-    expect(spans[0]!.spanContext().traceId).toBe(traceId);
-    expect(spans[0]!.attributes).toMatchObject({ 'http.response.status_code': 204, 'url.path': '/api/vehicles', 'transit.worker': 7 });
+    const poll = exporter.getFinishedSpans().find((s) => s.name === 'upstream.poll')!;
+    const client = exporter.getFinishedSpans().find((s) => s.kind === 2 /* CLIENT */)!;
+    expect(client, exporter.getFinishedSpans().map((s) => s.name).join(', ')).toBeDefined();
+    expect(client.parentSpanContext?.spanId).toBe(poll.spanContext().spanId);
+    expect(client.spanContext().traceId).toBe(poll.spanContext().traceId);
+    expect(client.attributes['http.response.status_code']).toBe(200);
+    expect(JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes))).not.toContain('SECRET');
+  });
+
+  it('names server spans by method and path, one name for every Engine.IO request', () => {
+    expect(serverSpanName({ method: 'GET', url: '/socket.io/?EIO=4&transport=polling&sid=1.abc' })).toBe('GET /socket.io/');
+    expect(serverSpanName({ method: 'POST', url: '/socket.io/?EIO=4' })).toBe('POST /socket.io/');
+    expect(serverSpanName({ method: 'GET', url: '/api/vehicles?routes=N' })).toBe('GET /api/vehicles');
+    expect(withoutQuery('https://api.511.org/transit/vehiclepositions?api_key=k&agency=SF')).toBe('https://api.511.org/transit/vehiclepositions?[redacted]');
+    expect(withoutQuery('/healthz')).toBe('/healthz');
+  });
+});
+
+describe('stopTracing', () => {
+  it('resolves within its deadline even when the exporter never answers', async () => {
+    const hung = { onStart() {}, onEnd() {}, forceFlush: () => new Promise<void>(() => undefined), shutdown: () => new Promise<void>(() => undefined) };
+    startTracing({ serviceName: 'test', role: 'worker', spanProcessors: [hung] });
+    const t0 = performance.now();
+    await stopTracing(100);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // Off afterwards: a second stop has nothing to wait for.
+    await stopTracing(10_000);
+  });
+});
+
+describe('build info', () => {
+  it('reads the package version, Node.js version and, in a checkout, the commit', () => {
+    const info = readBuildInfo();
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.node).toBe(process.version);
+    expect(info.commit).toMatch(/^([0-9a-f]{12}|unknown)$/);
+    expect(gitCommit('/nonexistent')).toBeNull();
   });
 });

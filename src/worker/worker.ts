@@ -24,7 +24,10 @@ import { SnapshotCache } from './snapshot-cache.js';
 import { ViewerReporter } from './viewer-reporter.js';
 import { WorkerDirectory } from './worker-directory.js';
 import { configureHttp } from '../http/configure-http.js';
-import { traceHttpServer } from '../telemetry/http-spans.js';
+import { stopTracing } from '../telemetry/tracing.js';
+
+/** A worker's buffered spans get this long to leave before it exits (inside the drain's 500 ms margin). */
+const SPAN_FLUSH_MS = 400;
 
 /**
  * One worker process: a NestJS app (gateway + HTTP) that is handed connections by the
@@ -79,7 +82,6 @@ export async function runWorker(config: Config): Promise<void> {
     forwardTimeoutMs: config.PING_INTERVAL_MS + config.PING_TIMEOUT_MS + 5_000,
   });
   countRequestsForRecycling(http, config, link);
-  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceHttpServer(http, { 'transit.worker': workerId });
 
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));
@@ -104,10 +106,11 @@ export async function runWorker(config: Config): Promise<void> {
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
     logger.info({ cause: m.cause }, 'worker drained; exiting');
     viewers.stop();
+    await stopTracing(SPAN_FLUSH_MS);
     process.exit(0);
   });
   // Without a primary nobody routes to this worker any more.
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => void stopTracing(SPAN_FLUSH_MS).finally(() => process.exit(0)));
   // Ctrl-C reaches the whole process group; the primary decides when a worker stops (drain).
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allQueries, buildDashboards, renderDashboard } from '../../dashboards/generate.js';
+import { ALL_VALUE, DS_INPUT, interpolate, scoped, SCOPE_LABELS } from '../../dashboards/src/variables.js';
 import { DEFAULT_METRICS_USED } from '../../dashboards/src/workers.js';
 import { renderRulesYaml, RULE_GROUPS } from '../../prometheus/rules.js';
 import { METRIC_DEFINITIONS, WORKER_LABEL } from '../../src/metrics/metric-names.js';
@@ -10,8 +11,12 @@ import { labelNamesIn, metricNamesIn } from './promql.js';
 import { invalidPromQL, ROOT } from './promtool.js';
 
 type Obj = Record<string, unknown>;
-const DS_UID = 'transit-prometheus';
+const DS_REF = { type: 'prometheus', uid: '${datasource}' };
 const EXPECTED_UIDS = ['transit-overview', 'transit-workers'];
+/** Every variable at "All": what the dashboards show on first load. */
+const ALL = { app: 'all', instance: 'all', worker: 'all' } as const;
+const oneLine = (expr: string) => expr.replace(/\s*\n\s*/g, ' ');
+const variablesOf = (d: Obj): Obj[] => (d['templating'] as { list: Obj[] }).list;
 
 const dashboards = buildDashboards() as Record<string, Obj>;
 const panelsOf = (d: Obj): Obj[] =>
@@ -57,17 +62,71 @@ describe('dashboards', () => {
     }
   });
 
-  it('use only the Prometheus datasource with uid transit-prometheus', () => {
+  it('every panel, target, annotation and query variable uses the datasource variable, never a fixed uid', () => {
     for (const [name, d] of Object.entries(dashboards)) {
       const refs = datasources(d);
       expect(refs.length, name).toBeGreaterThan(0);
-      for (const ds of refs) expect(ds, name).toEqual({ type: 'prometheus', uid: DS_UID });
+      for (const ds of refs) expect(ds, name).toEqual(DS_REF);
+      expect(JSON.stringify(d), name).not.toContain('transit-prometheus');
     }
     for (const { uid, panel } of allPanels()) {
       if (panel['type'] === 'row') continue;
-      expect(panel['datasource'], `${uid} ${String(panel['title'])}`).toEqual({ type: 'prometheus', uid: DS_UID });
-      for (const t of panel['targets'] as Obj[]) expect(t['datasource']).toEqual({ type: 'prometheus', uid: DS_UID });
+      expect(panel['datasource'], `${uid} ${String(panel['title'])}`).toEqual(DS_REF);
+      for (const t of panel['targets'] as Obj[]) expect(t['datasource']).toEqual(DS_REF);
     }
+  });
+
+  it('import: a DS_PROMETHEUS input fills the datasource variable, which comes first', () => {
+    for (const [name, d] of Object.entries(dashboards)) {
+      expect(d['__inputs'], name).toEqual([expect.objectContaining({ name: DS_INPUT, type: 'datasource', pluginId: 'prometheus' })]);
+      expect((d['__requires'] as Obj[]).map((r) => r['id'])).toEqual(expect.arrayContaining(['grafana', 'prometheus', 'timeseries']));
+      const [ds] = variablesOf(d);
+      expect(ds, name).toMatchObject({ name: 'datasource', type: 'datasource', query: 'prometheus', current: { value: `\${${DS_INPUT}}` } });
+      // The input appears nowhere else: panels resolve through the variable, so a provisioned
+      // copy (no import, the literal left in place) falls back to the default Prometheus.
+      expect(JSON.stringify(d).split(`\${${DS_INPUT}}`).length - 1, name).toBe(2);
+    }
+  });
+
+  it('app and instance (and worker on the workers dashboard) are multi-value label variables with All = .*', () => {
+    const names = (d: Obj) => variablesOf(d).map((v) => v['name']);
+    expect(names(dashboards['transit-overview']!)).toEqual(['datasource', 'app', 'instance']);
+    expect(names(dashboards['transit-workers']!)).toEqual(['datasource', 'app', 'instance', 'worker']);
+    const byName = Object.fromEntries(variablesOf(dashboards['transit-workers']!).map((v) => [v['name'], v]));
+    expect(byName['app']!['definition']).toBe('label_values(transit_build_info, app)');
+    expect(byName['instance']!['definition']).toBe('label_values(transit_build_info{app=~"$app"}, instance)');
+    expect(byName['worker']!['definition']).toBe('label_values(process_start_time_seconds{app=~"$app",instance=~"$instance"}, worker)');
+    for (const v of Object.values(byName).slice(1)) expect(v).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: ALL_VALUE, datasource: DS_REF });
+    // Links between the dashboards keep the selection.
+    for (const d of Object.values(dashboards)) for (const l of d['links'] as Obj[]) expect(l['includeVars']).toBe(true);
+  });
+
+  it('every metric selector of every panel is filtered by app and instance, per-process metrics also by worker', () => {
+    for (const q of allQueries()) {
+      const selectors = [...q.expr.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}/g)];
+      expect(selectors.length, q.source).toBeGreaterThan(0);
+      for (const [, metric, matchers] of selectors) {
+        for (const l of SCOPE_LABELS) expect(matchers, `${q.source}: ${metric}`).toContain(`${l}=~"$${l}"`);
+        if (/^(process_|nodejs_)/.test(metric!)) expect(matchers, `${q.source}: ${metric}`).toContain('worker=~"$worker"');
+      }
+      // No bare metric name escapes the filter.
+      const filtered = new Set(selectors.map((m) => m[1]));
+      for (const name of metricNamesIn(q.expr)) expect(filtered.has(name), `${q.source}: ${name} without matchers`).toBe(true);
+    }
+  });
+
+  it('scoped() adds the matchers to selectors only, and interpolate() formats values as Grafana does', () => {
+    expect(scoped('sum by (le) (rate(m_bucket{a="x}y"}[5m])) / on() max(n) > bool 0.5')).toBe(
+      'sum by (le) (rate(m_bucket{app=~"$app",instance=~"$instance",a="x}y"}[5m])) / on() max(n{app=~"$app",instance=~"$instance"}) > bool 0.5',
+    );
+    expect(scoped('max by (worker) (time() - process_start_time_seconds)')).toBe(
+      'max by (worker) (time() - process_start_time_seconds{app=~"$app",instance=~"$instance",worker=~"$worker"})',
+    );
+    expect(scoped('histogram_quantile(0.95, sum without (x) (rate(h[1h] offset 5m)))')).toBe(
+      'histogram_quantile(0.95, sum without (x) (rate(h{app=~"$app",instance=~"$instance"}[1h] offset 5m)))',
+    );
+    expect(interpolate('m{app=~"$app",instance=~"${instance}"}', { app: 'all', instance: ['a.b:9091', 'c'] })).toBe(String.raw`m{app=~".*",instance=~"(a\\.b:9091|c)"}`);
+    expect(interpolate('m{app=~"[[app]]"}', { app: ['x'] })).toBe('m{app=~"x"}');
   });
 
   it('are Grafana 11 dashboards with unique panel ids, valid gridPos and no overlapping panels', () => {
@@ -120,15 +179,15 @@ describe('dashboards', () => {
     expect((defaults['custom'] as Obj)['thresholdsStyle']).toEqual({ mode: 'line' });
     expect((defaults['thresholds'] as Obj)['steps']).toContainEqual({ color: 'red', value: 0.05 });
     const ratio = RULE_GROUPS.flatMap((g) => g.rules).find((r) => 'record' in r && r.record === 'transit:polling_misrouted_or_unknown_ratio:rate5m')!;
-    expect((panel['targets'] as Obj[]).map((t) => t['expr'])).toEqual([ratio.expr.replace(/\s*\n\s*/g, ' ')]);
+    expect((panel['targets'] as Obj[]).map((t) => t['expr'])).toEqual([scoped(oneLine(ratio.expr))]);
   });
 
   it('"Session ID unknown" panels show 400s by cause (misrouted, ended, unknown), not plain polling 400s', () => {
     const panels = panelsOf(dashboards['transit-overview']!);
     const stat = panels.find((p) => p['title'] === 'Session ID unknown by cause (1h)' && p['type'] === 'stat')!;
-    expect((stat['targets'] as Obj[]).map((t) => t['expr'])).toEqual(['sum by (cause) (increase(transit_session_unknown_total[1h]))']);
+    expect((stat['targets'] as Obj[]).map((t) => t['expr'])).toEqual([scoped('sum by (cause) (increase(transit_session_unknown_total[1h]))')]);
     const series = panels.find((p) => p['title'] === 'Session ID unknown by cause' && p['type'] === 'timeseries')!;
-    expect((series['targets'] as Obj[]).map((t) => t['expr'])).toEqual(['sum by (cause, transport) (rate(transit_session_unknown_total[5m])) * 60']);
+    expect((series['targets'] as Obj[]).map((t) => t['expr'])).toEqual([scoped('sum by (cause, transport) (rate(transit_session_unknown_total[5m])) * 60')]);
     // Each cause has its colour: misrouted red, unknown orange, ended (expected) blue.
     const colours = Object.fromEntries(
       ((series['fieldConfig'] as Obj)['overrides'] as Obj[]).map((o) => [
@@ -144,16 +203,16 @@ describe('dashboards', () => {
   it('upstream calls panel compares against the always-on baseline and the budget', () => {
     const panel = panelsOf(dashboards['transit-overview']!).find((p) => String(p['title']).startsWith('Upstream calls per day'))!;
     const exprs = (panel['targets'] as Obj[]).map((t) => t['expr']);
-    expect(exprs).toContain('sum(rate(transit_upstream_requests_total[1h])) * 86400');
-    expect(exprs).toContain('86400 / max(transit_poll_interval_seconds) * max(transit_feeds)');
-    expect(exprs).toContain('max(transit_upstream_daily_budget)');
+    expect(exprs).toContain(scoped('sum(rate(transit_upstream_requests_total[1h])) * 86400'));
+    expect(exprs).toContain(scoped('86400 / max(transit_poll_interval_seconds) * max(transit_feeds)'));
+    expect(exprs).toContain(scoped('max(transit_upstream_daily_budget)'));
   });
 
   it('broadcast latency shows p50, p95 and p99 from the histogram', () => {
     const panel = panelsOf(dashboards['transit-overview']!).find((p) => p['title'] === 'Broadcast latency')!;
     const exprs = (panel['targets'] as Obj[]).map((t) => String(t['expr']));
     for (const q of ['0.5', '0.95', '0.99'])
-      expect(exprs).toContain(`histogram_quantile(${q}, sum by (le) (rate(transit_broadcast_duration_seconds_bucket[5m])))`);
+      expect(exprs).toContain(scoped(`histogram_quantile(${q}, sum by (le) (rate(transit_broadcast_duration_seconds_bucket[5m])))`));
   });
 
   it('allQueries() lists every target and annotation expression', () => {
@@ -167,12 +226,16 @@ describe('dashboards', () => {
     expect(new Set(queries.map((q) => q.source)).size).toBe(queries.length);
     for (const q of queries) {
       expect(q.expr.trim(), q.source).not.toBe('');
-      expect(q.expr, `${q.source}: Grafana variables cannot be evaluated by Prometheus`).not.toMatch(/\$/);
+      // Only the dashboards' own variables, which interpolate() resolves for Prometheus.
+      expect(interpolate(q.expr, ALL), `${q.source}: a variable no dashboard defines`).not.toMatch(/\$/);
     }
   });
 
   it('every panel query is valid PromQL (promtool check rules on a temporary rules file)', () => {
-    const bad = invalidPromQL(allQueries(), renderRulesYaml);
+    const bad = invalidPromQL(
+      allQueries().map((q) => ({ ...q, expr: interpolate(q.expr, ALL) })),
+      renderRulesYaml,
+    );
     expect(bad, JSON.stringify(bad, null, 2)).toEqual([]);
   });
 
@@ -181,7 +244,7 @@ describe('dashboards', () => {
     const records = RULE_GROUPS.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : [])));
     const used = new Set<string>();
     for (const q of allQueries()) {
-      const labels = new Set<string>();
+      const labels = new Set<string>(SCOPE_LABELS);
       for (const name of metricNamesIn(q.expr)) {
         const base = name.replace(/_(bucket|sum|count)$/, '');
         const def = defs.get(name) ?? (defs.get(base)?.type === 'histogram' ? defs.get(base) : undefined);
@@ -204,6 +267,8 @@ describe('dashboards', () => {
   it('Grafana provisioning matches: datasource uid and url, dashboards path', () => {
     const ds = readFileSync(join(ROOT, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8');
     expect(ds).toMatch(/^\s+uid: transit-prometheus$/m);
+    // Provisioned copies keep the literal ${DS_PROMETHEUS}: the variable falls back to the default.
+    expect(ds).toMatch(/^\s+isDefault: true$/m);
     expect(ds).toMatch(/^\s+type: prometheus$/m);
     expect(ds).toMatch(/^\s+url: http:\/\/prometheus:9090$/m);
     const provider = readFileSync(join(ROOT, 'grafana/provisioning/dashboards/dashboards.yml'), 'utf8');

@@ -34,6 +34,8 @@ const EXPECTED = [
   'transit_poll_interval_seconds',
   'transit_upstream_daily_budget',
   'transit_feeds',
+  'transit_build_info',
+  'transit_settings_info',
 ];
 
 describe('src/metrics/metric-names.ts', () => {

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { allQueries, ruleQueries, type SourcedQuery } from '../../dashboards/generate.js';
+import { allQueries, buildDashboards, ruleQueries, type SourcedQuery } from '../../dashboards/generate.js';
+import { interpolate } from '../../dashboards/src/variables.js';
 import { sleep, waitFor } from '../support/clients.js';
 import { recordFigure } from '../support/figures.js';
 import { startFleet, type Fleet } from '../support/fleet-run.js';
 import { startTopology, type Topology } from '../support/topology.js';
 import { recordConnectPackets, type ConnectLedger } from './connect-ledger.js';
+import { importDashboard, interpolatedQueries, resolvedDatasources, resolveVariables, type Choice } from './grafana-import.js';
 import { parseMetricsText, scrape, sumOf, type TextSample } from './metrics-text.js';
 import { samples, startPrometheus, type PrometheusServer, type QueryAnswer } from './prometheus-server.js';
 
@@ -43,19 +45,24 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: num
   }
 }
 
-/** A panel target of a dashboard, by panel title and refId; fails loudly when it was renamed. */
+/** A panel target of a dashboard, by panel title and refId, every variable at All; fails loudly when it was renamed. */
 function panelQuery(title: string, refId = 'A'): SourcedQuery {
   const q = allQueries().find((x) => x.source.includes(`"${title}" ${refId}`));
   if (!q) throw new Error(`no dashboard panel "${title}" with target ${refId}: ${allQueries().map((x) => x.source).join('; ')}`);
-  return q;
+  return { ...q, expr: interpolate(q.expr, { app: 'all', instance: 'all', worker: 'all' }) };
 }
+
+/** The uid of the datasource the dashboards are imported against: not the provisioned one. */
+const IMPORTED_DS_UID = 'someone-elses-prometheus';
+/** The `app` label Prometheus adds to the scraped series, as Fly's Prometheus does. */
+const APP = 'transit-live';
 
 const values = (a: QueryAnswer): number[] => samples(a).map((s) => Number(s.value[1]));
 
 describe('Prometheus live: every dashboard query and rule against a real scrape', () => {
   it('with 20 polling clients, all queries and rules succeed and the headline panels have data', async () => {
     app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '2' }, 90_000);
-    prom = await startPrometheus({ target: `127.0.0.1:${app.metricsPort}` });
+    prom = await startPrometheus({ target: `127.0.0.1:${app.metricsPort}`, labels: { app: APP } });
     fleet = await startFleet(app, 20);
     const startedAt = Date.now();
     await sleep(20_000);
@@ -117,18 +124,44 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
         .sort(),
     );
 
-    // Every expression of every panel and every rule, as an instant query.
+    // Every dashboard as someone else's Grafana imports it (a Prometheus datasource of another
+    // uid), its variables resolved against this Prometheus at All and at one value each, and
+    // every panel evaluated as Grafana asks: range queries (and the stat panels' instant ones).
     const failures: string[] = [];
     const empty: string[] = [];
-    for (const q of [...allQueries(), ...ruleQueries()]) {
+    const variableOptions: Record<string, Record<string, string[]>> = {};
+    let evaluated = 0;
+    for (const uid of Object.keys(buildDashboards())) {
+      const imported = importDashboard(uid, IMPORTED_DS_UID);
+      for (const choice of ['all', 'first'] as Choice[]) {
+        const { values, options } = await resolveVariables(imported, prom, choice);
+        variableOptions[uid] = options;
+        expect(new Set(resolvedDatasources(imported, values)), `${uid}: every datasource resolves to the imported one`).toEqual(new Set([IMPORTED_DS_UID]));
+        for (const q of interpolatedQueries(uid, imported, values)) {
+          expect(q.expr, q.source).not.toMatch(/\$/);
+          for (const a of [await prom.queryRange(q.expr, 60, 5), await prom.query(q.expr)]) {
+            evaluated += 1;
+            if (a.status !== 'success') failures.push(`${q.source} (${choice}): ${a.errorType}: ${a.error}`);
+            else if (samples(a).length === 0) empty.push(`${q.source} (${choice})`);
+          }
+        }
+      }
+    }
+    for (const q of ruleQueries()) {
       const a = await prom.query(q.expr);
       if (a.status !== 'success') failures.push(`${q.source}: ${a.errorType}: ${a.error}`);
       else if (samples(a).length === 0) empty.push(q.source);
     }
     expect(failures).toEqual([]);
-    // Every panel of a healthy, busy service shows something. Only annotations and alert
-    // expressions may be empty: they return series only while something is wrong.
+    // Every panel of a healthy, busy service shows something, at All and for one app, instance
+    // and worker. Only annotations and alert expressions may be empty: they return series only
+    // while something is wrong.
     expect(empty.filter((source) => !/ annotation "| alert \w+$/.test(source))).toEqual([]);
+    // The variables found this service's labels: the app label of the scrape (Fly's `app`), the
+    // target, and every process.
+    const instance = `127.0.0.1:${app.metricsPort}`;
+    expect(variableOptions['transit-overview']).toEqual({ app: [APP], instance: [instance] });
+    expect(variableOptions['transit-workers']).toEqual({ app: [APP], instance: [instance], worker: ['1', '2', 'primary'] });
 
     const h = Object.fromEntries(Object.entries(headlineAnswers).map(([k, a]) => [k, values(a)]));
     const byTransport = Object.fromEntries(samples(headlineAnswers.connectionsByTransport!).map((s) => [s.metric.transport, Number(s.value[1])]));
@@ -154,6 +187,8 @@ describe('Prometheus live: every dashboard query and rule against a real scrape'
       scrapesInWindow: scrapes,
       targetLastError: target.lastError,
       queries: allQueries().length,
+      panelEvaluations: evaluated,
+      importedDatasourceUid: IMPORTED_DS_UID,
       rules: ruleQueries().length,
       emptyResults: empty,
       headline: h,

@@ -7,6 +7,7 @@ import {
   renderRulesYaml,
   ruleExpressions,
   RULE_GROUPS,
+  SCRAPE_JOB,
   type AlertingRule,
   type RuleGroup,
 } from '../../prometheus/rules.js';
@@ -18,7 +19,18 @@ import { promtool, promtoolAsync, ROOT, withTempDirAsync, writeFiles } from './p
 const RULES = join(ROOT, 'prometheus/rules.yml');
 const RULES_TEST = join(ROOT, 'prometheus/rules.test.yml');
 
-const ALERTS = ['SessionMisrouted', 'PollingSessionErrors', 'PollerActiveWithoutViewers', 'UpstreamOverBudget', 'SessionsLostSpike', 'SnapshotStale'];
+const ALERTS = [
+  'SessionMisrouted',
+  'PollingSessionErrors',
+  'PollerActiveWithoutViewers',
+  'UpstreamOverBudget',
+  'SessionsLostSpike',
+  'SnapshotStale',
+  'TargetDown',
+  'MetricsAbsent',
+];
+/** Labels Prometheus adds to every scraped series (the rules group and match on them). */
+const TARGET_LABELS = ['job', 'instance'];
 const RECORDS = [
   'transit:upstream_calls_per_day',
   'transit:polling_misrouted_or_unknown_ratio:rate5m',
@@ -102,12 +114,12 @@ describe('prometheus/rules.yml', () => {
     expect(ruleQueries()).toHaveLength(RECORDS.length + ALERTS.length);
   });
 
-  it('refers only to metrics of metric-names.ts, its own recording rules, and their labels', () => {
+  it('refers only to metrics of metric-names.ts, its own recording rules, `up`, and their labels', () => {
     const defs = new Map(METRIC_DEFINITIONS.map((d) => [d.name, d]));
     for (const q of ruleQueries()) {
-      const labels = new Set<string>();
+      const labels = new Set<string>(TARGET_LABELS);
       for (const name of metricNamesIn(q.expr)) {
-        if (RECORDS.includes(name)) continue;
+        if (RECORDS.includes(name) || name === 'up') continue;
         const def = defs.get(name);
         expect(def, `${q.source}: unknown metric ${name}`).toBeDefined();
         def!.labelNames.forEach((l) => labels.add(l));
@@ -176,6 +188,12 @@ describe('prometheus/rules.yml', () => {
       expect(r.status, r.output).not.toBe(0);
       expect(r.output).toContain('SessionMisrouted fires on a single misrouted request');
     });
+  });
+
+  it('the scrape job TargetDown and MetricsAbsent select on is the job of prometheus/prometheus.yml', () => {
+    const config = readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
+    expect(config).toMatch(new RegExp(`job_name: ${SCRAPE_JOB}$`, 'm'));
+    for (const a of alerts().filter((r) => /\bup\b|absent\(/.test(r.expr))) expect(a.expr, a.alert).toContain(`job="${SCRAPE_JOB}"`);
   });
 
   it('prometheus/prometheus.yml is a valid config that scrapes app:9091 and loads rules.yml', () => {

@@ -44,6 +44,10 @@ export interface PrometheusServer {
   port: number;
   /** Instant query at "now" through the HTTP API (POST, so long expressions are fine). */
   query: (expr: string) => Promise<QueryAnswer>;
+  /** Range query over the last `seconds` (what a timeseries panel sends), one step per `stepSeconds`. */
+  queryRange: (expr: string, seconds: number, stepSeconds: number) => Promise<QueryAnswer>;
+  /** `/api/v1/label/<label>/values?match[]=<selector>`: what Grafana asks for `label_values(selector, label)`. */
+  labelValues: (label: string, selector: string) => Promise<string[]>;
   /** Every rule of every loaded group (`/api/v1/rules`). */
   rules: () => Promise<{ group: string; file: string; rules: RuleState[] }[]>;
   /** Scrape targets with their health (`/api/v1/targets`, active ones). */
@@ -62,11 +66,15 @@ export interface PrometheusOptions {
   scrapeInterval?: string;
   evaluationInterval?: string;
   readyTimeoutMs?: number;
+  /** Target labels added to every scraped series (as Fly's Prometheus adds `app`). */
+  labels?: Record<string, string>;
 }
 
 
 /** The prometheus.yml the server runs with. */
-export function prometheusConfig(o: Required<Pick<PrometheusOptions, 'target' | 'ruleFiles' | 'scrapeInterval' | 'evaluationInterval'>>): string {
+export function prometheusConfig(
+  o: Required<Pick<PrometheusOptions, 'target' | 'ruleFiles' | 'scrapeInterval' | 'evaluationInterval'>> & Pick<PrometheusOptions, 'labels'>,
+): string {
   return [
     'global:',
     `  scrape_interval: ${o.scrapeInterval}`,
@@ -79,6 +87,7 @@ export function prometheusConfig(o: Required<Pick<PrometheusOptions, 'target' | 
     '    metrics_path: /metrics',
     '    static_configs:',
     `      - targets: [${JSON.stringify(o.target)}]`,
+    ...(o.labels ? [`        labels: ${JSON.stringify(o.labels)}`] : []),
     '',
   ].join('\n');
 }
@@ -97,6 +106,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       ruleFiles: opts.ruleFiles ?? [join(ROOT, 'prometheus/rules.yml')],
       scrapeInterval: opts.scrapeInterval ?? '1s',
       evaluationInterval: opts.evaluationInterval ?? '1s',
+      labels: opts.labels,
     }),
   );
   let lastError: unknown;
@@ -187,6 +197,18 @@ async function launch(dir: string, configFile: string, port: number, readyTimeou
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ query: expr }).toString(),
       }),
+    queryRange: (expr, seconds, stepSeconds) => {
+      const end = Date.now() / 1000;
+      return api<QueryAnswer>('/api/v1/query_range', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: expr, start: String(end - seconds), end: String(end), step: String(stepSeconds) }).toString(),
+      });
+    },
+    labelValues: async (label, selector) => {
+      const r = await api<{ status: string; data: string[] }>(`/api/v1/label/${encodeURIComponent(label)}/values?${new URLSearchParams({ 'match[]': selector })}`);
+      return r.data ?? [];
+    },
     rules: async () => {
       const r = await api<{ data: { groups: { name: string; file: string; rules: RuleState[] }[] } }>('/api/v1/rules');
       return r.data.groups.map((g) => ({ group: g.name, file: g.file, rules: g.rules }));
@@ -208,5 +230,10 @@ export function samples(answer: QueryAnswer): VectorSample[] {
   const { resultType, result } = answer.data;
   if (resultType === 'vector') return result as VectorSample[];
   if (resultType === 'scalar') return [{ metric: {}, value: result as [number, string] }];
+  if (resultType === 'matrix') {
+    return (result as { metric: Record<string, string>; values: [number, string][] }[]).flatMap((s) =>
+      s.values.length > 0 ? [{ metric: s.metric, value: s.values.at(-1)! }] : [],
+    );
+  }
   return [];
 }

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import type { ReconnectSignalLabel } from '../metrics/metric-names.js';
+
+/** The `pid`s this service offers: 16 random bytes, base64url. */
+const PID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * A fresh Socket.IO "private session id" for one connection's CONNECT answer
+ * (`{ sid, pid }`). socket.io-client 4.6+ keeps the `pid` of its last connection and sends it
+ * back, unasked, in the handshake of every later CONNECT of the same `Socket` (each automatic
+ * reconnect, and `socket.connect()` after a disconnect): socket.io's connection-state recovery
+ * handshake. A page that loads anew starts without one.
+ *
+ * This service offers the pid without enabling `connectionStateRecovery` itself: with the
+ * cluster adapter nothing could be recovered (its `restoreSession` always answers null), and the
+ * option would send every per-socket `emit` (each snapshot) through the adapter's broadcast —
+ * relayed over IPC to every sibling worker and made asynchronous — and append an offset to every
+ * event packet the k6 clients parse. The pid is only ever read as "this client connected before".
+ */
+export function newPid(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Whether a handshake is a reconnect, and which field says so. `pid` (one this service issued)
+ * wins; otherwise the page's own `auth.connects` > 0 (the map and the k6 clients send it).
+ * Counted once per connection, so the two sources never add up to two.
+ */
+export function reconnectSignal(auth: unknown): ReconnectSignalLabel | null {
+  if (typeof auth !== 'object' || auth === null) return null;
+  const { pid, connects } = auth as { pid?: unknown; connects?: unknown };
+  if (typeof pid === 'string' && PID.test(pid)) return 'pid';
+  if (typeof connects === 'number' && Number.isInteger(connects) && connects > 0) return 'auth_connects';
+  return null;
+}
