@@ -81,6 +81,26 @@ describe('router: no lost bytes, no stuck connections', () => {
     expect(crossed).toBeGreaterThan(10);
   });
 
+  it('50 polling sessions at once, each on one kept-alive connection: every answer keeps it open', async () => {
+    const results = await inParallel(50, 50, async () => {
+      const socket = net.connect({ host: '127.0.0.1', port: app.port, noDelay: true });
+      const req = (method: 'GET' | 'POST', sid?: string, body = '') =>
+        rawExchange(app.port, [`${method} /socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''} HTTP/1.1\r\nHost: t\r\n${method === 'POST' ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`], { socket, timeoutMs: 5_000 });
+      const hs = await req('GET');
+      const sid = JSON.parse(hs!.body.slice(1)).sid as string;
+      const answers = [hs, await req('POST', sid, '40'), await req('GET', sid), await req('POST', sid, '421["subscribe",{"routes":["N"]}]'), await req('GET', sid)];
+      const open = !socket.destroyed;
+      socket.destroy();
+      const last = answers.at(-1)?.body ?? '';
+      if (answers.some((a) => a?.status !== 200)) return `status ${answers.map((a) => a?.status ?? 'none').join(',')}`;
+      if (answers.some((a) => a!.headers.connection !== 'keep-alive')) return `connection: ${answers.map((a) => a!.headers.connection).join(',')}`;
+      if (!last.includes('431[{"status":"ok"')) return `no subscribe ack in ${last.slice(0, 80)}`;
+      return open ? 'ok' : 'closed';
+    });
+    recordFigure('router: polling sessions on kept-alive connections', { sessions: 50, requestsEach: 5, ok: results.filter((r) => r === 'ok').length, failures: results.filter((r) => r !== 'ok').slice(0, 3) });
+    expect(results.filter((r) => r !== 'ok')).toEqual([]);
+  });
+
   it('a client cannot skip the guard with the forwarded-by marker: its request is still forwarded to the owner', async () => {
     let checked = 0;
     for (let i = 0; i < 10 && checked < 3; i++) {
