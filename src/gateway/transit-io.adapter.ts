@@ -1,9 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/cluster-adapter';
-import type { Server, ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { Config } from '../config/config.js';
 import { newSessionId } from '../primary/session-id.js';
+import { bindMessageHandlers } from './message-binding.js';
 import { originAllowed } from './origin.js';
 import { newPid } from './reconnect-signal.js';
 
@@ -51,5 +54,10 @@ export class TransitIoAdapter extends IoAdapter {
       next();
     });
     return server;
+  }
+
+  /** Nest's binding without an rxjs pipeline per socket (see message-binding.ts). */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    bindMessageHandlers(socket, handlers, transform, (p) => this.mapPayload(p) as never);
   }
 }

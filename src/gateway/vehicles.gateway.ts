@@ -11,7 +11,7 @@ import {
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { filterSnapshot } from '../store/route-filter.js';
+import { filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
 import { SnapshotCache } from '../worker/snapshot-cache.js';
 import { ViewerReporter } from '../worker/viewer-reporter.js';
 import { Broadcaster } from './broadcaster.js';
@@ -103,16 +103,37 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     }
   }
 
-  /** Queues this client's snapshot; requests in the same turn (a burst of subscribes) share one. */
+  /** Clients whose snapshot is queued for the end of this turn. */
+  private readonly snapshotsDue = new Set<TransitSocket>();
+
+  /**
+   * Queues this client's snapshot for the end of the turn. Requests in the same turn (a
+   * burst of subscribes, or every client that connected in it) share the work: clients
+   * with the same route set get one broadcast, so the snapshot is filtered and encoded
+   * once per route set, not once per client.
+   */
   private sendSnapshot(socket: TransitSocket): void {
     if (socket.data.snapshotPending) return;
     socket.data.snapshotPending = true;
-    setImmediate(() => {
+    if (this.snapshotsDue.size === 0) setImmediate(() => this.flushSnapshots());
+    this.snapshotsDue.add(socket);
+  }
+
+  private flushSnapshots(): void {
+    const due = [...this.snapshotsDue];
+    this.snapshotsDue.clear();
+    const snapshot = this.cache.snapshot;
+    const groups = new Map<string, { routes: RouteSet; ids: string[] }>();
+    for (const socket of due) {
       socket.data.snapshotPending = false;
-      const snapshot = this.cache.snapshot;
-      if (!snapshot || !socket.connected) return; // the first poll is under way; its snapshot reaches everyone
-      socket.emit('vehicles:snapshot', filterSnapshot(snapshot, socket.data.routes));
+      // Without a snapshot the first poll is under way; its snapshot reaches everyone.
+      if (!snapshot || !socket.connected) continue;
+      const key = routeSetKey(socket.data.routes);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { routes: socket.data.routes, ids: [] }));
+      g.ids.push(socket.id);
       socket.data.version = snapshot.version;
-    });
+    }
+    for (const g of groups.values()) this.server.local.to(g.ids).emit('vehicles:snapshot', filterSnapshot(snapshot!, g.routes));
   }
 }

@@ -93,7 +93,8 @@ export async function runWorker(config: Config): Promise<void> {
       handedIn.delete(socket);
       conns.ended(m.cid);
     });
-    socket.setNoDelay(true);
+    // No setNoDelay here: the router's server set TCP_NODELAY on the descriptor (a kernel
+    // option it keeps across processes), and Node's HTTP server sets it again on `connection`.
     injectConnection(http, socket, m.head);
   });
   link.on('metrics-req', async (m) => link.send({ t: 'metrics-res', id: m.id, metrics: await register.getMetricsAsJSON() }));
