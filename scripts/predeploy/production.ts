@@ -97,6 +97,10 @@ export interface ServiceSettings {
   maxRequestsJitter: number;
   gracefulTimeoutMs: number;
   pollIntervalMs: number;
+  /** UPSTREAM_BUDGET_PER_HOUR as the service derives it: set, else 60 for FEED=511, else unlimited (`null`). */
+  upstreamBudgetPerHour?: number | null;
+  /** Upstream calls per poll: one per FEED_AGENCIES entry for FEED=511, else 1. */
+  callsPerPoll?: number;
 }
 
 export function serviceSettings(s: Record<string, string>): ServiceSettings {
@@ -113,5 +117,7 @@ export function serviceSettings(s: Record<string, string>): ServiceSettings {
     maxRequestsJitter: n('MAX_REQUESTS_JITTER', 0),
     gracefulTimeoutMs: n('GRACEFUL_TIMEOUT_MS', 30_000),
     pollIntervalMs: n('POLL_INTERVAL_MS', 15_000),
+    upstreamBudgetPerHour: n('UPSTREAM_BUDGET_PER_HOUR', s.FEED === '511' ? 60 : 0) || null,
+    callsPerPoll: s.FEED === '511' ? (s.FEED_AGENCIES ?? 'SF').split(',').filter((a) => a.trim()).length || 1 : 1,
   };
 }

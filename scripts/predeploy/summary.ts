@@ -56,6 +56,8 @@ export interface Summary {
     deltas: number;
     snapshots: number;
     upstreamCalls: number | null;
+    /** Upstream calls per hour at the run's pace, and the budget they are held to (`null`: unlimited). */
+    upstreamPerHour: { pace: number | null; budget: number | null };
     sessionsLostServer: number | null;
     workerRestartsServer: number | null;
     eio3: Eio3Stats | null;
@@ -233,6 +235,10 @@ export function assemble(a: AssembleInput): Summary {
       deltas: soak?.fleet.deltas ?? 0,
       snapshots: soak?.fleet.snapshots ?? 0,
       upstreamCalls: input.upstream.calls,
+      upstreamPerHour: {
+        pace: input.upstream.calls === null || input.durationMs <= 0 ? null : Math.round((input.upstream.calls * 3_600_000) / input.durationMs),
+        budget: input.settings.upstreamBudgetPerHour ?? null,
+      },
       sessionsLostServer: firstP && lastP ? lastP.sessionsLost - firstP.sessionsLost : null,
       workerRestartsServer: firstP && lastP ? lastP.workerRestarts - firstP.workerRestarts : null,
       eio3: soak?.eio3 ?? null,
@@ -273,7 +279,7 @@ export function verdictText(s: Summary): string {
       `  session unknown: misrouted ${su.polling.misrouted} unknown ${su.polling.unknown}, ended ${su.polling.ended + su.websocket.ended} (expected, not counted)`,
     `requests ${q.forwarded}, ${q.hung + q.closed} lost or hung (deadline ${q.deadlineMs} ms${q.cutAtKill ? `, ${q.cutAtKill} cut by the kill not counted` : ''})  handshakes ${q.handshakes} (${q.handshakesHung} never completed)` +
       `  split-write probe ${p === null ? '–' : 'error' in p ? `error: ${p.error}` : `${p.answered}/${p.total} answered within ${p.timeoutMs} ms`}`,
-    `reconnects ${f.reconnects.client} (server counted ${f.reconnects.server ?? '–'})  recycles ${f.recycles.total} (${f.recycles.triggered} triggered)  kills ${f.kill ? 1 : 0}  upstream calls ${f.upstreamCalls ?? '–'}`,
+    `reconnects ${f.reconnects.client} (server counted ${f.reconnects.server ?? '–'})  recycles ${f.recycles.total} (${f.recycles.triggered} triggered)  kills ${f.kill ? 1 : 0}  upstream calls ${f.upstreamCalls ?? '–'} (≈ ${f.upstreamPerHour.pace ?? '–'}/h, budget ${f.upstreamPerHour.budget ?? 'unlimited'}/h)`,
     `update latency p50 ${l.p50 ?? '–'} ms  p95 ${l.p95 ?? '–'} ms  p99 ${l.p99 ?? '–'} ms  (${l.count} deltas)`,
     '',
     `VERDICT: ${s.verdict}`,

@@ -18,7 +18,8 @@ export type CauseId =
   | 'clients_disconnected'
   | 'connect_failures'
   | 'requests_lost'
-  | 'update_latency';
+  | 'update_latency'
+  | 'upstream_budget';
 
 export interface Finding {
   id: string;
@@ -289,6 +290,8 @@ export function judge(i: VerdictInput): Verdict {
   // Requests that got no answer at all: hung, or their connection closed under them.
   const lostCause = requestsLost(i);
   if (lostCause) causes.push(lostCause);
+  const budget = upstreamBudgetCause(i);
+  if (budget) causes.push(budget);
   if (i.probe && 'error' in i.probe) warnings.push({ id: 'split_probe', title: `the split-write probe did not run: ${i.probe.error}`, detail: '' });
 
   if (i.latency.p95 !== null && i.latency.p95 > i.thresholds.maxLatencyP95Ms) {
@@ -311,6 +314,27 @@ export function judge(i: VerdictInput): Verdict {
   if (i.metricsFailures > 0) warnings.push({ id: 'metrics', title: `${i.metricsFailures} /metrics scrapes failed`, detail: '' });
 
   return { pass: causes.length === 0, causes, warnings };
+}
+
+/**
+ * Upstream calls against UPSTREAM_BUDGET_PER_HOUR: more calls in a run shorter than an hour
+ * than the budget means some rolling hour held more; so does a pace (after the first poll, which any start
+ * makes) that projects to more than the budget per hour.
+ */
+export function upstreamBudgetCause(i: VerdictInput): (Finding & { id: 'upstream_budget' }) | null {
+  const budget = i.settings.upstreamBudgetPerHour;
+  const calls = i.upstream.calls;
+  if (!budget || calls === null || i.durationMs <= 0) return null;
+  const paced = Math.max(0, calls - (i.settings.callsPerPoll ?? 1));
+  const perHour = Math.round((paced * 3_600_000) / i.durationMs);
+  // A run shorter than an hour lies inside one rolling hour: all its calls count against it.
+  const oneHourHolds = i.durationMs < 3_600_000 ? calls : 0;
+  if (oneHourHolds <= budget && perHour <= budget) return null;
+  return {
+    id: 'upstream_budget',
+    title: `upstream budget exceeded: ${calls} upstream calls in ${Math.round(i.durationMs / 1000)} s (≈ ${perHour}/h) > UPSTREAM_BUDGET_PER_HOUR=${budget}`,
+    detail: 'The poller must never spend more than the budget in any rolling hour (511.org refuses a key past 60/h). Check that one poller runs per deployment (REDIS_URL shares the budget), and the upstream_budget line the service logs at startup.',
+  };
 }
 
 /** Session-unknown counts by cause; without them every `session_unknown` answer is `unknown`. */

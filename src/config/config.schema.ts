@@ -30,10 +30,25 @@ export const envSchema = z
     PORT: int(0, 65535).default(8080),
     /** Address the public port binds to. @default "0.0.0.0" */
     HOST: z.string().min(1).default('0.0.0.0'),
-    /** Upstream implementation. @default "simulator" */
-    FEED: z.enum(['simulator', 'gtfs-rt'], { error: 'must be simulator or gtfs-rt' }).default('simulator'),
+    /** Upstream implementation: the built-in simulator, any GTFS-RT URL, or 511.org's transit API. @default "simulator" */
+    FEED: z.enum(['simulator', 'gtfs-rt', '511'], { error: 'must be simulator, gtfs-rt or 511' }).default('simulator'),
     /** GTFS-Realtime VehiclePositions URL; required when FEED=gtfs-rt. */
     FEED_URL: z.url({ error: 'must be an http(s) URL' }).optional(),
+    /** 511.org API token (a secret: sent only as the `api_key` query parameter, never printed); required when FEED=511. */
+    FEED_API_KEY: z.string().regex(/^[\x21-\x7e]{1,256}$/, { error: 'must be 1–256 printable characters without spaces' }).optional(),
+    /** 511.org operator ids polled when FEED=511, comma-separated (`SF` = SF Muni). @default "SF" */
+    FEED_AGENCIES: list
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'each must be an operator id like SF or AC' })).min(1, { error: 'needs at least one agency' }))
+      .default(['SF']),
+    /** 511.org transit API base URL (tests point it at a local fake). @default "https://api.511.org/transit" */
+    FEED_BASE_URL: z.url({ error: 'must be an http(s) URL' }).default('https://api.511.org/transit'),
+    /** 511.org endpoint: `siri` (VehicleMonitoring JSON, with headsigns) or `gtfs-rt` (vehiclepositions protobuf). @default "siri" */
+    FEED_FORMAT: z.enum(['siri', 'gtfs-rt'], { error: 'must be siri or gtfs-rt' }).default('siri'),
+    /**
+     * Upstream calls allowed in any rolling hour, enforced (not just alerted); 0 = unlimited.
+     * Shared by the deployment through REDIS_URL. @default 60 for FEED=511 (and a FEED_URL on api.511.org), else unlimited
+     */
+    UPSTREAM_BUDGET_PER_HOUR: int(0, 10_000_000).optional(),
     /** Timeout of one upstream request. @default 10000 */
     FEED_TIMEOUT_MS: int(100, 120_000).default(10_000),
     /** Largest upstream response body read; a larger one is refused while streaming (outcome malformed). @default 16777216 (16 MiB) */
@@ -111,6 +126,9 @@ export const envSchema = z
   .superRefine((c, ctx) => {
     if (c.FEED === 'gtfs-rt' && !c.FEED_URL) {
       ctx.addIssue({ code: 'custom', path: ['FEED_URL'], message: 'is required when FEED=gtfs-rt' });
+    }
+    if (c.FEED === '511' && !c.FEED_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['FEED_API_KEY'], message: 'is required when FEED=511 (a free token from https://511.org/open-data/token)' });
     }
     if (c.PING_TIMEOUT_MS >= c.PING_INTERVAL_MS * 10) {
       ctx.addIssue({ code: 'custom', path: ['PING_TIMEOUT_MS'], message: 'must be < 10 × PING_INTERVAL_MS' });

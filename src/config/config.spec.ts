@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.js';
 
+/** The ConfigError message `env` produces (fails the test if it parses). */
+function configErrorText(env: Record<string, string>): string {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
 describe('parseConfig', () => {
   it('gives the documented defaults and freezes the result', () => {
     const c = parseConfig({});
@@ -30,19 +41,13 @@ describe('parseConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toMatch(/PORT="99999": must be ≤ 65535/);
-    expect(problems).toMatch(/FEED="x": must be simulator or gtfs-rt/);
+    expect(problems).toMatch(/FEED="x": must be simulator, gtfs-rt or 511/);
     expect(problems).toMatch(/TRANSPORTS.1=\(unset\)|TRANSPORTS/);
     expect(problems).toMatch(/STICKY="sure": must be true or false/);
   });
 
   it('never prints the credentials of a bad URL-valued variable', () => {
-    let error: unknown;
-    try {
-      parseConfig({ REDIS_URL: 'redis://:hunter2@redis:notaport', FEED: 'gtfs-rt', FEED_URL: 'api.example/feed?api_key=sekrit&agency=SF' });
-    } catch (e) {
-      error = e;
-    }
-    const text = (error as ConfigError).message;
+    const text = configErrorText({ REDIS_URL: 'redis://:hunter2@redis:notaport', FEED: 'gtfs-rt', FEED_URL: 'api.example/feed?api_key=sekrit&agency=SF' });
     expect(text).toMatch(/REDIS_URL="redis:\/\/\*\*\*@redis:notaport"/);
     expect(text).toMatch(/FEED_URL="api.example\/feed\?api_key=\*\*\*&agency=\*\*\*"/);
     expect(text).not.toMatch(/hunter2|sekrit/);
@@ -60,6 +65,26 @@ describe('parseConfig', () => {
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
     expect(c.STICKY).toBe(false);
     expect(c.PORT).toBe(8080);
+  });
+
+  it('FEED=511: needs FEED_API_KEY, defaults to SF over SIRI at 60 calls/h, and never prints the key', () => {
+    expect(() => parseConfig({ FEED: '511' })).toThrow(/FEED_API_KEY=\(unset\): is required when FEED=511/);
+    const c = parseConfig({ FEED: '511', FEED_API_KEY: 'k-123' });
+    expect(c).toMatchObject({ FEED_AGENCIES: ['SF'], FEED_FORMAT: 'siri', FEED_BASE_URL: 'https://api.511.org/transit', UPSTREAM_BUDGET_PER_HOUR: 60 });
+    expect(Object.isFrozen(c.FEED_AGENCIES)).toBe(true);
+    const text = configErrorText({ FEED: '511', FEED_API_KEY: 'sekrit key with spaces', FEED_AGENCIES: 'SF,A C' });
+    expect(text).toMatch(/FEED_API_KEY="\*\*\*": must be 1–256 printable characters/);
+    expect(text).toMatch(/FEED_AGENCIES/);
+    expect(text).not.toMatch(/sekrit/);
+  });
+
+  it('UPSTREAM_BUDGET_PER_HOUR: 60 for 511 (also a GTFS-RT URL on api.511.org), unlimited otherwise, 0 = unlimited', () => {
+    expect(parseConfig({}).UPSTREAM_BUDGET_PER_HOUR).toBeNull();
+    expect(parseConfig({ FEED: 'gtfs-rt', FEED_URL: 'https://api.511.org/transit/vehiclepositions?agency=SF' }).UPSTREAM_BUDGET_PER_HOUR).toBe(60);
+    expect(parseConfig({ FEED: 'gtfs-rt', FEED_URL: 'https://feeds.example/vp' }).UPSTREAM_BUDGET_PER_HOUR).toBeNull();
+    expect(parseConfig({ FEED: '511', FEED_API_KEY: 'k', UPSTREAM_BUDGET_PER_HOUR: '360' }).UPSTREAM_BUDGET_PER_HOUR).toBe(360);
+    expect(parseConfig({ FEED: '511', FEED_API_KEY: 'k', UPSTREAM_BUDGET_PER_HOUR: '0' }).UPSTREAM_BUDGET_PER_HOUR).toBeNull();
+    expect(() => parseConfig({ FEED: '511', FEED_API_KEY: 'k', FEED_AGENCIES: 'SF,AC,BA', UPSTREAM_BUDGET_PER_HOUR: '2' })).toThrow(/must be ≥ the number of FEED_AGENCIES \(3\)/);
   });
 
   it('keeps an empty TILE_URL: a map without tiles', () => {

@@ -4,7 +4,7 @@ import { redactValue } from './redact.js';
 
 /** The service's validated, frozen settings. */
 export type Config = Readonly<
-  Env & {
+  Omit<Env, 'UPSTREAM_BUDGET_PER_HOUR'> & {
     /** Derived: INSTANCE_ID, else FLY_MACHINE_ID, else hostname-pid. */
     INSTANCE_ID: string;
     /**
@@ -15,6 +15,8 @@ export type Config = Readonly<
     SESSION_INSTANCE: string | undefined;
     /** Derived default: `pretty` on a terminal, `json` otherwise. */
     LOG_FORMAT: 'json' | 'pretty';
+    /** Derived: upstream calls allowed per rolling hour, `null` = unlimited (see {@link defaultBudgetPerHour}). */
+    UPSTREAM_BUDGET_PER_HOUR: number | null;
   }
 >;
 
@@ -44,14 +46,34 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
     throw new ConfigError(problems);
   }
   const c = result.data;
+  const budget = c.UPSTREAM_BUDGET_PER_HOUR === undefined ? defaultBudgetPerHour(c) : c.UPSTREAM_BUDGET_PER_HOUR || null;
+  if (c.FEED === '511' && budget !== null && budget < c.FEED_AGENCIES.length) {
+    throw new ConfigError([`UPSTREAM_BUDGET_PER_HOUR=${budget}: must be ≥ the number of FEED_AGENCIES (${c.FEED_AGENCIES.length}), one call each per poll`]);
+  }
   return Object.freeze({
     ...c,
     CORS_ORIGINS: Object.freeze([...c.CORS_ORIGINS]) as string[],
     TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
+    FEED_AGENCIES: Object.freeze([...c.FEED_AGENCIES]) as string[],
     INSTANCE_ID: c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`,
     SESSION_INSTANCE: c.REDIS_URL || c.INSTANCE_ID || c.FLY_MACHINE_ID ? (c.INSTANCE_ID ?? c.FLY_MACHINE_ID ?? `${hostname()}-${process.pid}`) : undefined,
     LOG_FORMAT: c.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
+    UPSTREAM_BUDGET_PER_HOUR: budget,
   });
+}
+
+/** 511.org's published limit for one API key: 60 requests per 3600 s. */
+export const FIVE11_REQUESTS_PER_HOUR = 60;
+
+/**
+ * The budget when UPSTREAM_BUDGET_PER_HOUR is unset: 511.org's 60/h for FEED=511 and for a
+ * GTFS-RT FEED_URL on api.511.org (the same key, the same limit); unlimited otherwise (the
+ * simulator costs nothing, and other providers publish their own limits).
+ */
+export function defaultBudgetPerHour(c: Pick<Env, 'FEED' | 'FEED_URL'>): number | null {
+  if (c.FEED === '511') return FIVE11_REQUESTS_PER_HOUR;
+  if (c.FEED === 'gtfs-rt' && c.FEED_URL && /(^|\.)511\.org$/i.test(new URL(c.FEED_URL).hostname)) return FIVE11_REQUESTS_PER_HOUR;
+  return null;
 }
 
 /** Variables for which `''` is meaningful: `TILE_URL=` means "no tiles" (offline maps). */

@@ -1,15 +1,19 @@
 /** Variables whose values may carry credentials (a URL's password, an `api_key` in its query). */
-export const SECRET_URL_VARIABLES: ReadonlySet<string> = new Set(['REDIS_URL', 'FEED_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+export const SECRET_URL_VARIABLES: ReadonlySet<string> = new Set(['REDIS_URL', 'FEED_URL', 'FEED_BASE_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+
+/** Variables that are nothing but a secret: their value is never printed at all. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['FEED_API_KEY']);
 
 const SECRET_QUERY = /^(api[_-]?key|key|token|access[_-]?token|secret|password|pass|auth|signature|sig)$/i;
 
 /**
- * A value as it may be printed: for a URL-valued variable, its password and the values of
+ * A value as it may be printed: `***` for a secret (FEED_API_KEY); for a URL-valued variable, its password and the values of
  * credential-looking query parameters become `***`. A value that does not parse as a URL is
  * kept only up to its scheme and host-looking prefix, since a malformed URL may still hold
  * `user:password@` (the case that printed a Redis password).
  */
 export function redactValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return '***';
   if (!SECRET_URL_VARIABLES.has(name)) return value;
   let url: URL;
   try {

@@ -10,6 +10,14 @@ export interface Vehicle {
   bearing: number | null;
   /** When the feed says this position was measured, ms since the epoch. */
   updatedAt: number;
+  /** What riders read on the vehicle (fleet number: SIRI `VehicleRef`, GTFS-RT `vehicle.label`); absent when the feed does not say. */
+  label?: string;
+  /** Where the trip is going (SIRI `DestinationName`); absent when the feed does not say (GTFS-RT VehiclePositions never does). */
+  headsign?: string;
+  /** Direction of the trip as the feed names it (SIRI `DirectionRef`, e.g. `IB`/`OB`); absent when unknown. */
+  direction?: string;
+  /** How full the vehicle is (SIRI `Occupancy`: `seatsAvailable`, `standingAvailable`, `full`); absent when unknown. */
+  occupancy?: string;
 }
 
 /** A full picture of every vehicle at one moment, with a monotonically rising version. */

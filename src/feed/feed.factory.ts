@@ -1,4 +1,5 @@
 import type { Feed, FeedKind } from './feed.js';
+import { Five11Feed, type Five11Format } from './five11/five11.feed.js';
 import { GtfsRtFeed } from './gtfs-rt/gtfs-rt.feed.js';
 import { SimulatorFeed } from './simulator/simulator.feed.js';
 
@@ -12,6 +13,11 @@ export interface FeedSettings {
   FEED_MAX_BYTES?: number;
   SIMULATOR_SEED: number;
   SIMULATOR_VEHICLES: number;
+  /** Required when `FEED` is `511`. */
+  FEED_API_KEY?: string;
+  FEED_AGENCIES?: readonly string[];
+  FEED_BASE_URL?: string;
+  FEED_FORMAT?: Five11Format;
 }
 
 /**
@@ -19,7 +25,7 @@ export interface FeedSettings {
  * environment, so tests and the bench can build any feed they like.
  *
  * @param now clock for both feeds (ms since the epoch); tests pass a fake one
- * @throws Error when `FEED` is `gtfs-rt` without a `FEED_URL`
+ * @throws Error when `FEED` is `gtfs-rt` without a `FEED_URL`, or `511` without a `FEED_API_KEY`
  */
 export function createFeed(settings: FeedSettings, now?: () => number): Feed {
   switch (settings.FEED) {
@@ -28,7 +34,18 @@ export function createFeed(settings: FeedSettings, now?: () => number): Feed {
     case 'gtfs-rt':
       if (!settings.FEED_URL) throw new Error('FEED_URL is required when FEED=gtfs-rt');
       return new GtfsRtFeed({ url: settings.FEED_URL, timeoutMs: settings.FEED_TIMEOUT_MS, maxBytes: settings.FEED_MAX_BYTES, now });
+    case '511':
+      if (!settings.FEED_API_KEY) throw new Error('FEED_API_KEY is required when FEED=511');
+      return new Five11Feed({
+        apiKey: settings.FEED_API_KEY,
+        agencies: settings.FEED_AGENCIES ?? ['SF'],
+        baseUrl: settings.FEED_BASE_URL ?? 'https://api.511.org/transit',
+        format: settings.FEED_FORMAT ?? 'siri',
+        timeoutMs: settings.FEED_TIMEOUT_MS,
+        maxBytes: settings.FEED_MAX_BYTES,
+        now,
+      });
   }
   // Unreachable for typed callers; guards settings that bypassed the config schema.
-  throw new Error(`unknown FEED ${JSON.stringify(settings.FEED)}: expected simulator or gtfs-rt`);
+  throw new Error(`unknown FEED ${JSON.stringify(settings.FEED)}: expected simulator, gtfs-rt or 511`);
 }

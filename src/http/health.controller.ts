@@ -6,8 +6,10 @@ import { topologyReport } from './topology.js';
 
 /**
  * `/healthz`: the process answers (liveness). `/readyz`: this worker takes traffic — down
- * while it drains; the feed is `degraded` (still 200) while upstream fails or before the
- * first snapshot, because the last good snapshot is still served.
+ * while it drains; the feed is `degraded` (still 200) while upstream fails, refuses the key
+ * (`unauthorized`), rate-limits (`rate_limited`) or before the first snapshot, because the last
+ * good snapshot is still served. The feed check also reports the upstream budget and the
+ * effective poll interval.
  */
 @Controller()
 export class HealthController {
@@ -49,6 +51,9 @@ export class HealthController {
       dataAgeSeconds: age === null ? null : Math.round(age * 10) / 10,
       version: this.cache.snapshot?.version ?? 0,
       lastError: status?.lastError ?? null,
+      // 'unauthorized' (401/403) and 'rate_limited' (429) are states of their own; notBefore is when the next call may start.
+      notBefore: status?.notBefore ? new Date(status.notBefore).toISOString() : null,
+      budget: status?.budget ?? null,
     };
     return status?.state === 'ok' ? session.up(data) : session.degraded(data);
   }

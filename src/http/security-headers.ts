@@ -29,7 +29,9 @@ export function tileOrigin(tileUrl: string): string | null {
 /** Headers every response carries. */
 export const BASE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // OpenStreetMap's tile servers refuse requests without a Referer (their tile usage policy);
+  // this sends only the origin cross-site, never the path or query, and nothing on https→http.
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
   'Permissions-Policy': 'geolocation=(), camera=(), microphone=()',
   'Cross-Origin-Opener-Policy': 'same-origin',
 });

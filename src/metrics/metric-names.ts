@@ -76,6 +76,14 @@ export const POLL_INTERVAL_SECONDS = 'transit_poll_interval_seconds';
 export const UPSTREAM_DAILY_BUDGET = 'transit_upstream_daily_budget';
 /** Gauge: number of upstream feeds polled (1). */
 export const FEEDS = 'transit_feeds';
+/** Gauge: UPSTREAM_BUDGET_PER_HOUR, upstream calls allowed in any rolling hour (enforced); +Inf = unlimited. */
+export const UPSTREAM_BUDGET_PER_HOUR = 'transit_upstream_budget_per_hour';
+/** Gauge: the poll interval in use, POLL_INTERVAL_MS stretched by the budget and the agencies polled. */
+export const POLL_EFFECTIVE_INTERVAL_SECONDS = 'transit_poll_effective_interval_seconds';
+/** Counter {reason}: polls held back because the rolling hour's budget was spent (or its store did not answer). */
+export const UPSTREAM_BUDGET_DEFERRED_TOTAL = 'transit_upstream_budget_deferred_total';
+/** Gauge: 1 while upstream refuses the API key (401/403) and the poller only probes slowly, else 0. */
+export const UPSTREAM_UNAUTHORIZED = 'transit_upstream_unauthorized';
 
 // ---------------------------------------------------------------------------------------
 // Build and settings, as `_info` metrics (value 1, the facts in labels)
@@ -124,12 +132,15 @@ export const ENGINE_ERROR_MESSAGES = {
 } as const;
 export type EngineErrorCodeLabel = keyof typeof ENGINE_ERROR_MESSAGES;
 
+/** `reason` label values of {@link UPSTREAM_BUDGET_DEFERRED_TOTAL}. */
+export const BUDGET_DEFERRAL_REASONS = ['window_full', 'store_unavailable'] as const;
+
 /** `cause` label values of {@link SESSIONS_LOST_TOTAL}. */
 export const SESSION_LOST_CAUSES = ['worker_recycled', 'worker_died', 'worker_timeout', 'shutdown'] as const;
 export type SessionLostCauseLabel = (typeof SESSION_LOST_CAUSES)[number];
 
 /** `outcome` label values of {@link UPSTREAM_REQUESTS_TOTAL} (`ok` plus every FeedFailure). */
-export const UPSTREAM_OUTCOMES = ['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty'] as const;
+export const UPSTREAM_OUTCOMES = ['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty', 'rate_limited', 'unauthorized'] as const;
 export type UpstreamOutcomeLabel = (typeof UPSTREAM_OUTCOMES)[number];
 
 /** `reason` label values of {@link WORKER_RESTARTS_TOTAL}. */
@@ -355,6 +366,34 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     name: FEEDS,
     type: 'gauge',
     help: 'Number of upstream feeds polled.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: UPSTREAM_BUDGET_PER_HOUR,
+    type: 'gauge',
+    help: 'Upstream calls allowed in any rolling hour, enforced by the poller (UPSTREAM_BUDGET_PER_HOUR); +Inf = unlimited.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: POLL_EFFECTIVE_INTERVAL_SECONDS,
+    type: 'gauge',
+    help: 'Poll interval in use: POLL_INTERVAL_MS, or longer when the budget and the number of agencies require it.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  {
+    name: UPSTREAM_BUDGET_DEFERRED_TOTAL,
+    type: 'counter',
+    help: 'Polls held back by the upstream budget: window_full (the rolling hour was spent) or store_unavailable (Redis did not answer).',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: UPSTREAM_UNAUTHORIZED,
+    type: 'gauge',
+    help: '1 while the upstream refuses the API key (401/403) and the poller only probes every 15 minutes, else 0.',
     labelNames: [],
     aggregator: 'max',
   },

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry, type Counter, type Histogram } from 'prom-client';
 import type { Config } from '../config/config.js';
+import type { Pacing } from '../poller/call-budget.js';
 import { readBuildInfo } from '../telemetry/build-info.js';
 import { counter, gauge, histogram, zero } from './catalogue.js';
 import * as M from './metric-names.js';
@@ -13,6 +14,10 @@ export interface PrimaryGaugeSources {
   startedAt: number;
   /** Connections open on the public port. */
   openConnections: () => number;
+  /** How the budget paces the poller (interval, budget, calls per poll). */
+  pacing?: Pacing;
+  /** Whether upstream refuses the API key right now. */
+  unauthorized?: () => boolean;
 }
 
 /** Metrics the primary owns: upstream, poller, demand, snapshot age, worker restarts. */
@@ -23,6 +28,7 @@ export class PrimaryMetrics {
   readonly workerRestarts: Counter<'reason'>;
   readonly sessionsLost: Counter<'cause'>;
   readonly routerRefused: Counter<'reason'>;
+  readonly budgetDeferred: Counter<'reason'>;
 
   constructor(config: Config, live: PrimaryGaugeSources) {
     const r = this.registry;
@@ -41,7 +47,12 @@ export class PrimaryMetrics {
     gauge(M.SNAPSHOT_AGE_SECONDS, r, (g) => g.set((Date.now() - (live.lastSuccessAt() ?? live.startedAt)) / 1000));
     gauge(M.POLL_INTERVAL_SECONDS, r).set(config.POLL_INTERVAL_MS / 1000);
     gauge(M.UPSTREAM_DAILY_BUDGET, r).set(config.UPSTREAM_DAILY_BUDGET);
-    gauge(M.FEEDS, r).set(1);
+    gauge(M.FEEDS, r).set(live.pacing?.callsPerPoll ?? 1);
+    gauge(M.UPSTREAM_BUDGET_PER_HOUR, r).set(live.pacing?.budgetPerHour ?? Infinity);
+    gauge(M.POLL_EFFECTIVE_INTERVAL_SECONDS, r).set((live.pacing?.intervalMs ?? config.POLL_INTERVAL_MS) / 1000);
+    gauge(M.UPSTREAM_UNAUTHORIZED, r, (g) => g.set(live.unauthorized?.() ? 1 : 0));
+    this.budgetDeferred = counter(M.UPSTREAM_BUDGET_DEFERRED_TOTAL, r);
+    zero(this.budgetDeferred, 'reason', M.BUDGET_DEFERRAL_REASONS);
     gauge(M.BUILD_INFO, r).set({ ...readBuildInfo() }, 1);
     gauge(M.SETTINGS_INFO, r).set(settingsInfo(config), 1);
     collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE } });

@@ -2,7 +2,8 @@ import { hasDemand, type Demand } from '../demand/demand.js';
 import { isPolling, stepGate, type GateState } from '../demand/demand-gate.js';
 import { FeedError, type Feed } from '../feed/feed.js';
 import type { StoreUpdate, VehicleStore } from '../store/vehicle-store.js';
-import { nextPollDelay } from './backoff.js';
+import { nextCallAt } from './backoff.js';
+import type { CallWindow, Pacing } from './call-budget.js';
 import type { FeedStatus } from './feed-status.js';
 
 /** One finished upstream call, for metrics, logs and traces. */
@@ -10,6 +11,10 @@ export interface PollOutcome {
   outcome: 'ok' | FeedError['failure'] | 'unknown';
   durationMs: number;
   vehicles: number;
+  /** Upstream requests the poll made (known on success; 1 when it failed). */
+  calls: number;
+  /** How many polls in a row ended with this outcome, this one included (log a state once). */
+  streak: number;
   error?: Error;
 }
 
@@ -18,7 +23,12 @@ export interface PollControllerOptions {
   store: VehicleStore;
   /** Reads the instance's demand now (derived from live worker reports). */
   demand: () => Demand;
+  /** Time between polls: POLL_INTERVAL_MS, or the longer interval the budget requires (see `planPacing`). */
   intervalMs: number;
+  /** The enforced rolling-hour budget; every poll reserves `feed.callsPerFetch` calls first. Unset = unlimited. */
+  budget?: CallWindow;
+  /** How `intervalMs` was derived, reported in the status (`/readyz`). */
+  pacing?: Pacing;
   graceMs: number;
   now?: () => number;
   /** Called when a poll changed the data. */
@@ -29,13 +39,17 @@ export interface PollControllerOptions {
   onPoll?: (outcome: PollOutcome) => void;
   /** Runs one upstream call inside a tracing span, if tracing is on. */
   trace?: <T>(run: () => Promise<T>) => Promise<T>;
+  /** A poll held back by the budget (`error` when the budget store did not answer: the poller then waits one interval). */
+  onDeferred?: (retryAt: number, error?: Error) => void;
 }
 
 /**
  * Polls the upstream feed every `intervalMs` while the demand gate is open, and never
  * otherwise. There is never more than one call in flight. When the gate opens and the
  * snapshot is stale (or missing), it polls at once; when demand ends it keeps polling for
- * `graceMs`, then stops.
+ * `graceMs`, then stops. With a `budget`, no poll starts unless its calls fit in the rolling
+ * hour (else it waits until they do); a 429's `Retry-After` and a refused key (slow probe)
+ * also hold the next call back, across demand changes too.
  */
 export class PollController {
   private gate: GateState = { kind: 'idle' };
@@ -44,6 +58,8 @@ export class PollController {
   private inFlight: AbortController | undefined;
   private stopped = false;
   private enabled = true;
+  private lastOutcome: PollOutcome['outcome'] | null = null;
+  private streak = 0;
   private readonly now: () => number;
   private readonly status: FeedStatus;
 
@@ -57,12 +73,22 @@ export class PollController {
       lastError: null,
       consecutiveFailures: 0,
       calls: 0,
+      notBefore: null,
+      budget: {
+        perHour: opts.pacing?.budgetPerHour ?? opts.budget?.limit ?? null,
+        callsPerPoll: opts.feed.callsPerFetch ?? 1,
+        configuredIntervalMs: opts.pacing?.configuredIntervalMs ?? opts.intervalMs,
+        effectiveIntervalMs: opts.intervalMs,
+        store: opts.budget?.kind ?? 'none',
+        callsInWindow: null,
+        deferrals: 0,
+      },
     };
   }
 
   /** A copy of the current feed status. */
   get feedStatus(): FeedStatus {
-    return { ...this.status };
+    return { ...this.status, budget: this.status.budget && { ...this.status.budget } };
   }
 
   /** Re-reads demand and opens or closes the gate; call whenever a viewer report changes. */
@@ -116,7 +142,7 @@ export class PollController {
   private startPolling(now: number): void {
     // The snapshot may come from another instance's poll: keep the deployment's cadence.
     const last = Math.max(this.status.lastSuccessAt ?? 0, this.opts.store.snapshot?.generatedAt ?? 0) || null;
-    const due = last === null ? now : last + this.opts.intervalMs;
+    const due = Math.max(last === null ? now : last + this.opts.intervalMs, this.status.notBefore ?? 0);
     this.schedulePoll(Math.max(0, due - now));
   }
 
@@ -131,19 +157,64 @@ export class PollController {
     this.pollTimer.unref();
   }
 
+  private mayPoll(): boolean {
+    return !this.inFlight && !this.stopped && this.enabled && isPolling(this.gate);
+  }
+
   private async poll(): Promise<void> {
     this.pollTimer = undefined;
-    if (this.inFlight || this.stopped || !this.enabled || !isPolling(this.gate)) return;
-    const started = this.now();
+    if (!this.mayPoll()) return;
     const abort = new AbortController();
     this.inFlight = abort;
-    this.status.calls += 1;
+    let nextAt = this.now() + this.opts.intervalMs;
+    try {
+      const deferredUntil = await this.reserve();
+      if (deferredUntil !== null) {
+        nextAt = deferredUntil;
+        return;
+      }
+      if (abort.signal.aborted || !this.enabled || !isPolling(this.gate)) return;
+      nextAt = await this.call(abort.signal);
+    } finally {
+      this.inFlight = undefined;
+      this.status.notBefore = nextAt > this.now() + this.opts.intervalMs ? nextAt : null;
+      this.publishStatus();
+      if (this.mayPoll() && !this.pollTimer) this.schedulePoll(Math.max(0, nextAt - this.now()));
+    }
+  }
+
+  /** Reserves this poll's calls in the budget: `null` when granted, else when to try again. */
+  private async reserve(): Promise<number | null> {
+    const window = this.opts.budget;
+    if (!window) return null;
+    const now = this.now();
+    try {
+      const admission = await window.take(this.opts.feed.callsPerFetch ?? 1, now);
+      if (this.status.budget) this.status.budget.callsInWindow = admission.used;
+      if (admission.granted) return null;
+      if (this.status.budget) this.status.budget.deferrals += 1;
+      this.opts.onDeferred?.(admission.retryAt);
+      return admission.retryAt;
+    } catch (error) {
+      // Fail closed: without the shared count, a call could overspend the deployment's key.
+      if (this.status.budget) this.status.budget.deferrals += 1;
+      this.opts.onDeferred?.(now + this.opts.intervalMs, error as Error);
+      return now + this.opts.intervalMs;
+    }
+  }
+
+  /** One upstream call (traced); resolves with when the next one may start. */
+  private async call(signal: AbortSignal): Promise<number> {
+    const started = this.now();
+    this.status.calls += this.opts.feed.callsPerFetch ?? 1;
+    let failure: FeedError | Error | null = null;
     // Failures are recorded inside the (traced) call, so their log line carries the trace id.
     const run = async () => {
       try {
-        return await this.fetchAndStore(abort.signal, started);
+        return await this.fetchAndStore(signal, started);
       } catch (error) {
-        this.recordFailure(error as Error, started);
+        failure = error as Error;
+        this.recordFailure(failure, started);
         throw error;
       }
     };
@@ -151,14 +222,15 @@ export class PollController {
       await (this.opts.trace ? this.opts.trace(run) : run());
     } catch {
       // recorded above
-    } finally {
-      this.inFlight = undefined;
-      this.publishStatus();
-      if (!this.stopped && this.enabled && isPolling(this.gate) && !this.pollTimer) {
-        const delay = nextPollDelay(this.opts.intervalMs, this.status.consecutiveFailures);
-        this.schedulePoll(Math.max(0, started + delay - this.now()));
-      }
     }
+    const f = failure as FeedError | Error | null;
+    return nextCallAt(this.opts.intervalMs, {
+      started,
+      ended: this.now(),
+      failure: f instanceof FeedError ? f.failure : f ? 'unknown' : null,
+      retryAfterMs: f instanceof FeedError ? f.retryAfterMs : undefined,
+      consecutiveFailures: this.status.consecutiveFailures,
+    });
   }
 
   private async fetchAndStore(signal: AbortSignal, started: number): Promise<number> {
@@ -168,7 +240,7 @@ export class PollController {
     this.status.state = 'ok';
     this.status.lastSuccessAt = at;
     this.status.consecutiveFailures = 0;
-    this.opts.onPoll?.({ outcome: 'ok', durationMs: at - started, vehicles: result.vehicles.length });
+    this.opts.onPoll?.({ outcome: 'ok', durationMs: at - started, vehicles: result.vehicles.length, calls: result.calls ?? 1, streak: this.countStreak('ok') });
     if (update) this.opts.onUpdate(update);
     return result.vehicles.length;
   }
@@ -176,10 +248,16 @@ export class PollController {
   private recordFailure(error: Error, started: number): void {
     const failure = error instanceof FeedError ? error.failure : 'unknown';
     const at = this.now();
-    this.status.state = 'failing';
+    this.status.state = failure === 'unauthorized' || failure === 'rate_limited' ? failure : 'failing';
     this.status.consecutiveFailures += 1;
     this.status.lastError = { failure, message: error.message, at };
-    this.opts.onPoll?.({ outcome: failure, durationMs: at - started, vehicles: 0, error });
+    this.opts.onPoll?.({ outcome: failure, durationMs: at - started, vehicles: 0, calls: 1, streak: this.countStreak(failure), error });
+  }
+
+  private countStreak(outcome: PollOutcome['outcome']): number {
+    this.streak = outcome === this.lastOutcome ? this.streak + 1 : 1;
+    this.lastOutcome = outcome;
+    return this.streak;
   }
 
   private publishStatus(): void {

@@ -11,6 +11,8 @@ import type { LostCause, WorkerMessage } from '../ipc/messages.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import { createBudget } from '../poller/budget.factory.js';
+import type { CallWindow } from '../poller/call-budget.js';
 import { PollController } from '../poller/poll-controller.js';
 import { VehicleStore } from '../store/vehicle-store.js';
 import { traceUpstreamCall } from '../telemetry/spans.js';
@@ -54,6 +56,10 @@ export async function runPrimary(config: Config): Promise<void> {
   const supervisor = new Supervisor({ env: workerEnv, size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
   const gone = new Map<number, LostCause>();
   const feed = createFeed(config);
+  const { pacing, window: budget } = createBudget(config, feed.callsPerFetch ?? 1, (err) =>
+    logger.warn({ err: err.message, event: 'redis_error' }, 'Redis (upstream budget) connection problem; polls wait until the shared count answers'),
+  );
+  logger.info({ event: 'upstream_budget', budgetPerHour: pacing.budgetPerHour, callsPerPoll: pacing.callsPerPoll, configuredIntervalMs: pacing.configuredIntervalMs, intervalMs: pacing.intervalMs, store: budget?.kind ?? 'none' }, pacing.explanation);
   let poller: PollController;
   /** The leader's last successful poll, as it published it (instances sharing REDIS_URL). */
   let leaderSuccessAt: number | null = null;
@@ -64,12 +70,16 @@ export async function runPrimary(config: Config): Promise<void> {
     lastSuccessAt: () => newest(poller.feedStatus.lastSuccessAt, leaderSuccessAt, store.snapshot?.generatedAt ?? null),
     startedAt: Date.now(),
     openConnections: () => router.openConnections,
+    pacing,
+    unauthorized: () => poller.feedStatus.state === 'unauthorized',
   });
   poller = new PollController({
     feed,
     store,
     demand,
-    intervalMs: config.POLL_INTERVAL_MS,
+    intervalMs: pacing.intervalMs,
+    budget,
+    pacing,
     graceMs: config.DEMAND_GRACE_MS,
     onUpdate: (u) => {
       supervisor.broadcast({ t: 'data', snapshot: u.snapshot, delta: u.delta });
@@ -80,9 +90,16 @@ export async function runPrimary(config: Config): Promise<void> {
       if (coordinator.isLeader()) coordinator.publishStatus(status);
     },
     onPoll: (o) => {
-      metrics.upstreamRequests.inc({ feed: feed.kind, outcome: o.outcome });
+      metrics.upstreamRequests.inc({ feed: feed.kind, outcome: o.outcome }, o.calls);
       metrics.upstreamDuration.observe({ feed: feed.kind }, o.durationMs / 1000);
-      if (o.error) logger.warn({ event: 'upstream_failure', outcome: o.outcome, err: o.error.message, durationMs: o.durationMs }, 'upstream poll failed; serving the last good snapshot');
+      // A refused key is said once (then probed every 15 min in silence), never with the key.
+      if (o.outcome === 'unauthorized' && o.streak === 1) logger.error({ event: 'upstream_unauthorized', err: o.error?.message }, 'upstream refused the API key (401/403): polling stopped, probing every 15 minutes; set a valid FEED_API_KEY (fly secrets set FEED_API_KEY=...)');
+      else if (o.error && o.outcome !== 'unauthorized') logger.warn({ event: 'upstream_failure', outcome: o.outcome, err: o.error.message, durationMs: o.durationMs }, 'upstream poll failed; serving the last good snapshot');
+    },
+    onDeferred: (retryAt, err) => {
+      metrics.budgetDeferred.inc({ reason: err ? 'store_unavailable' : 'window_full' });
+      if (err) logger.warn({ event: 'upstream_budget_unavailable', err: err.message }, 'could not check the upstream budget in Redis; not polling until it answers');
+      else logger.debug({ event: 'upstream_budget_deferred', retryAt }, 'upstream budget for the rolling hour is spent; next poll when a slot frees');
     },
     trace: (run) => traceUpstreamCall(feed.kind, run),
   });
@@ -184,7 +201,7 @@ export async function runPrimary(config: Config): Promise<void> {
     { event: 'listening', port, metricsPort, workers: supervisor.readyCount(), sticky: config.STICKY, feed: feed.kind, coordination: coordinator.kind, instance: coordinator.instanceId },
     `transit tracker listening on http://${config.HOST}:${port} (metrics on ${config.METRICS_HOST}:${metricsPort})`,
   );
-  installShutdown({ config, logger, supervisor, router, poller, metricsServer, coordinator });
+  installShutdown({ config, logger, supervisor, router, poller, budget, metricsServer, coordinator });
 }
 
 /** The latest of some times (ms), or null when none is known. */
@@ -224,6 +241,7 @@ function installShutdown(p: {
   supervisor: Supervisor;
   router: Router;
   poller: PollController;
+  budget: CallWindow | undefined;
   metricsServer: MetricsServer;
   coordinator: Coordinator;
 }): void {
@@ -235,6 +253,7 @@ function installShutdown(p: {
     p.poller.stop();
     // The primary's spans (upstream polls) leave while the workers drain, the rest at exit.
     void flushTracing(p.config.GRACEFUL_TIMEOUT_MS);
+    await p.budget?.close().catch(() => undefined);
     // The public port stays open while workers drain: clients must still reach their
     // session's worker to collect its close packet (new sessions are refused with 503).
     await p.supervisor.shutdown();

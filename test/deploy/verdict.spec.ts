@@ -243,3 +243,24 @@ describe('verdict rules', () => {
     expect(v.warnings.map((w) => w.id).sort()).toEqual(['no_recycle', 'server_errors', 'shutdown', 'unexplained_losses', 'upstream_calls']);
   });
 });
+
+describe('verdict: upstream budget (issue 13)', () => {
+  const budgeted = (calls: number, durationMs: number, budget: number | null = 60) =>
+    clean({ durationMs, settings: { ...clean().settings, upstreamBudgetPerHour: budget, callsPerPoll: 1 }, upstream: { calls, expectedMax: calls } });
+
+  it('passes at the budget pace: one poll a minute for 10 minutes', () => {
+    expect(ids(budgeted(11, 600_000))).toEqual([]);
+  });
+
+  it('fails "upstream budget exceeded" when the pace projects over the budget, or the run alone holds more', () => {
+    const v = judge(budgeted(41, 600_000)); // one poll every 15 s: 240/h
+    expect(v.causes.map((c) => c.id)).toEqual(['upstream_budget']);
+    expect(v.causes[0]!.title).toBe('upstream budget exceeded: 41 upstream calls in 600 s (≈ 240/h) > UPSTREAM_BUDGET_PER_HOUR=60');
+    expect(ids(budgeted(61, 1_800_000))).toEqual(['upstream_budget']); // a burst: 61 calls inside one hour
+    expect(ids(budgeted(61, 3_600_000))).toEqual([]); // 0 s … 3600 s inclusive: each rolling hour holds 60
+  });
+
+  it('says nothing without a budget (simulator)', () => {
+    expect(ids(budgeted(400, 600_000, null))).toEqual([]);
+  });
+});

@@ -34,6 +34,10 @@ const EXPECTED = [
   'transit_poll_interval_seconds',
   'transit_upstream_daily_budget',
   'transit_feeds',
+  'transit_upstream_budget_per_hour',
+  'transit_poll_effective_interval_seconds',
+  'transit_upstream_budget_deferred_total',
+  'transit_upstream_unauthorized',
   'transit_build_info',
   'transit_settings_info',
 ];
@@ -75,7 +79,7 @@ describe('src/metrics/metric-names.ts', () => {
     expect(names.ENGINE_ERROR_MESSAGES['1']).toBe('Session ID unknown');
     expect(Object.keys(names.ENGINE_ERROR_MESSAGES)).toEqual(['0', '1', '2', '3', '4', '5']);
     expect(names.SESSION_LOST_CAUSES).toEqual(['worker_recycled', 'worker_died', 'worker_timeout', 'shutdown']);
-    expect(names.UPSTREAM_OUTCOMES).toEqual(['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty']);
+    expect(names.UPSTREAM_OUTCOMES).toEqual(['ok', 'http_error', 'timeout', 'network', 'malformed', 'empty', 'rate_limited', 'unauthorized']);
     expect(names.WORKER_RESTART_REASONS).toEqual(['exit', 'crash', 'recycled', 'timeout']);
     expect(names.TRANSPORTS).toEqual(['polling', 'websocket']);
     expect(names.SESSION_UNKNOWN_CAUSES).toEqual(['misrouted', 'ended', 'unknown']);

@@ -1,6 +1,7 @@
 import GtfsRealtimeBindings, { type transit_realtime as rt } from 'gtfs-realtime-bindings';
 import type { Vehicle } from '../../domain/vehicle.js';
 import { FeedError, type FeedResult } from '../feed.js';
+import { freshestById } from '../freshest.js';
 
 // CommonJS bindings: under nodenext ESM only the default export (module.exports) is reliable.
 const { transit_realtime } = GtfsRealtimeBindings;
@@ -21,20 +22,7 @@ type Uint64 = number | { toNumber(): number } | string | null | undefined;
 export function decodeVehiclePositions(bytes: Uint8Array, receivedAt: number): FeedResult {
   const message = decodeMessage(bytes);
   const fetchedAt = secondsToMs(message.header.timestamp) ?? receivedAt;
-  const byId = new Map<string, Vehicle>();
-  let skipped = 0;
-  for (const entity of message.entity) {
-    const vehicle = toVehicle(entity, fetchedAt);
-    const seen = vehicle && byId.get(vehicle.id);
-    if (!vehicle) skipped++;
-    else if (!seen) byId.set(vehicle.id, vehicle);
-    else {
-      // Downstream diffs are keyed by id, so keep one entry: the freshest fix.
-      skipped++;
-      if (vehicle.updatedAt > seen.updatedAt) byId.set(vehicle.id, vehicle);
-    }
-  }
-  return { vehicles: [...byId.values()], fetchedAt, skipped };
+  return { ...freshestById(message.entity.map((entity) => toVehicle(entity, fetchedAt))), fetchedAt };
 }
 
 /** Parses the bytes, turning every way they can fail to be a FeedMessage into a FeedError. */
@@ -68,6 +56,7 @@ function toVehicle(entity: rt.IFeedEntity, fallbackTime: number): Vehicle | null
   if (!isPlausibleCoordinate(lat, lon)) return null;
   const id = vp.vehicle?.id || entity.id;
   if (!id) return null;
+  const label = vp.vehicle?.label;
   return {
     id,
     routeId: vp.trip?.routeId || '',
@@ -75,6 +64,8 @@ function toVehicle(entity: rt.IFeedEntity, fallbackTime: number): Vehicle | null
     lon: shortestFloat32(lon),
     bearing: Object.hasOwn(position, 'bearing') ? normaliseBearing(position.bearing) : null,
     updatedAt: secondsToMs(vp.timestamp) ?? fallbackTime,
+    // VehiclePosition has no headsign field: GTFS-RT vehicles only gain a label.
+    ...(label ? { label } : {}),
   };
 }
 

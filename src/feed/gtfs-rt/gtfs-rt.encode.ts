@@ -26,7 +26,7 @@ function toEntity(vehicle: Vehicle): rt.IFeedEntity {
   return {
     id: vehicle.id,
     vehicle: {
-      vehicle: { id: vehicle.id },
+      vehicle: { id: vehicle.id, ...(vehicle.label ? { label: vehicle.label } : {}) },
       // An empty trip would claim "some trip" where the feed knows none: leave it out.
       trip: vehicle.routeId ? { routeId: vehicle.routeId } : null,
       position: {

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { callerAbortError } from '../feed-abort.js';
 import { FeedError } from '../feed.js';
+import { parseRetryAfter } from '../retry-after.js';
 
 /**
  * The URL as safe to log: origin and path only. Real feeds (511.org, …) carry the API
@@ -15,11 +16,24 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** The FeedError for an upstream that answered, but not with 2xx. */
-export function httpError(status: number, statusText: string, target: string): FeedError {
+/**
+ * The FeedError for an upstream that answered, but not with 2xx: 401/403 are `unauthorized`
+ * (the key is wrong or revoked: retrying will not help), 429 is `rate_limited` with the wait
+ * its `Retry-After` asks for, anything else `http_error`.
+ */
+export function httpError(status: number, statusText: string, target: string, retryAfter?: string | null, now = Date.now()): FeedError {
   // HTTP/2 has no reason phrase; fall back to the standard one so the log still reads well.
   const reason = statusText || STATUS_CODES[status] || 'unknown status';
-  return new FeedError('http_error', `upstream answered ${status} ${reason} for GET ${target}`);
+  const what = `upstream answered ${status} ${reason} for GET ${target}`;
+  if (status === 401 || status === 403) {
+    return new FeedError('unauthorized', `${what}: the API key was refused; check FEED_API_KEY (or the key in FEED_URL)`);
+  }
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(retryAfter, now);
+    const wait = retryAfterMs === undefined ? 'no Retry-After' : `Retry-After ${Math.round(retryAfterMs / 1000)} s`;
+    return new FeedError('rate_limited', `${what} (${wait})`, { retryAfterMs });
+  }
+  return new FeedError('http_error', what);
 }
 
 /** What {@link classifyFetchFailure} needs to know about the request that failed. */

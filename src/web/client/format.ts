@@ -32,3 +32,23 @@ export function formatUpdatedAgo(now: number, generatedAt: number | null): strin
 export function formatVehicleCount(n: number): string {
   return `${n} ${n === 1 ? 'vehicle' : 'vehicles'}`;
 }
+
+/** Readable SIRI occupancy: `seatsAvailable` → `seats available`. */
+function formatOccupancy(value: string): string {
+  return value.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * The lines of a vehicle's popup: route (with headsign), vehicle label, occupancy when known,
+ * and the age of its position fix. Plain text (set with textContent, never as HTML).
+ */
+export function vehiclePopupLines(
+  v: { id: string; routeId: string; updatedAt: number; label?: string; headsign?: string; occupancy?: string },
+  now: number,
+): string[] {
+  const route = v.routeId === '' ? 'Unknown route' : `Route ${v.routeId}`;
+  const lines = [v.headsign ? `${route} → ${v.headsign}` : route, `Vehicle ${v.label ?? v.id}`];
+  if (v.occupancy) lines.push(`Occupancy: ${formatOccupancy(v.occupancy)}`);
+  lines.push(`Position ${formatDuration(dataAgeMs(now, v.updatedAt))} old`);
+  return lines;
+}

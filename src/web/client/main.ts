@@ -23,6 +23,7 @@
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
 import { FallbackPoller, type FetchLike, type PollOutcome } from './fallback.js';
+import { feedKindFromReadyz, feedNotice } from './feed-notice.js';
 import { formatUpdatedAgo, formatVehicleCount } from './format.js';
 import { newClientId } from './ids.js';
 import { LiveClient, type SubscribeAck } from './live-client.js';
@@ -66,6 +67,7 @@ const els = {
   count: byId('vehicle-count', HTMLElement),
   age: byId('data-age', HTMLElement),
   tileNote: byId('tile-note', HTMLElement),
+  feedNote: byId('feed-note', HTMLElement),
   map: byId('map', HTMLElement),
   routeList: byId('route-list', HTMLElement),
   routesAll: byId('routes-all', HTMLButtonElement),
@@ -191,7 +193,21 @@ window.__transit = {
   selectedRoutes: () => picker.selected(),
 };
 
+/** Shows the simulated-data notice when the server's feed is the simulator (read once from /readyz). */
+async function loadFeedNotice(): Promise<void> {
+  try {
+    // 503 while a worker drains still carries the details: read the body either way.
+    const res = await fetch('/readyz', { headers: { Accept: 'application/json' } });
+    const notice = feedNotice(feedKindFromReadyz(await res.json()));
+    els.feedNote.textContent = notice ?? '';
+    els.feedNote.hidden = notice === null;
+  } catch (err) {
+    console.warn(`[transit] /readyz failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 renderClock();
 void loadConfig();
+void loadFeedNotice();
 live.start();
 setInterval(() => dispatch({ type: 'tick', now: Date.now() }), 1_000);

@@ -3,6 +3,7 @@
  * background when tiles are missing. Browser-only (DOM).
  */
 import * as L from 'leaflet';
+import { vehiclePopupLines } from './format.js';
 import { routeHue, routeLabel } from './routes.js';
 import { TileHealth } from './tiles.js';
 import type { Vehicle } from './types.js';
@@ -19,6 +20,8 @@ interface VehicleMarker {
   lon: number;
   bearing: number | null;
   routeId: string;
+  /** The newest report, for the popup. */
+  vehicle: Vehicle;
 }
 
 export class MapView {
@@ -107,13 +110,17 @@ export class MapView {
     // attributes, so a strict `style-src 'self'` CSP holds.
     const icon = L.divIcon({ html: root, className: 'vehicle-icon', iconSize: [28, 28], iconAnchor: [14, 14] });
     const marker = L.marker([v.lat, v.lon], { icon, keyboard: false, riseOnHover: true });
-    const m: VehicleMarker = { marker, heading, label, root, lat: v.lat, lon: v.lon, bearing: null, routeId: '' };
+    const m: VehicleMarker = { marker, heading, label, root, lat: v.lat, lon: v.lon, bearing: null, routeId: '', vehicle: v };
     this.decorate(m, v, true);
+    // Built when opened (and refreshed while open), so the data age is the age at that moment.
+    marker.bindPopup(() => popupContent(m.vehicle), { className: 'vehicle-popup' });
     marker.addTo(this.map);
     return m;
   }
 
   private update(m: VehicleMarker, v: Vehicle): void {
+    m.vehicle = v;
+    if (m.marker.isPopupOpen()) m.marker.setPopupContent(popupContent(v));
     if (m.lat !== v.lat || m.lon !== v.lon) {
       m.marker.setLatLng([v.lat, v.lon]);
       m.lat = v.lat;
@@ -143,6 +150,17 @@ export class MapView {
     this.tileNote.hidden = !unavailable;
     this.map.getContainer().classList.toggle('map--no-tiles', unavailable);
   }
+}
+
+/** The popup as DOM text nodes (textContent only: feed strings are never parsed as HTML). */
+function popupContent(v: Vehicle): HTMLElement {
+  const box = document.createElement('div');
+  for (const [i, line] of vehiclePopupLines(v, Date.now()).entries()) {
+    const p = document.createElement(i === 0 ? 'strong' : 'div');
+    p.textContent = line;
+    box.append(p);
+  }
+  return box;
 }
 
 function markerTitle(v: Vehicle): string {
