@@ -199,7 +199,7 @@ describe('core: configuration', () => {
     const { code, stderr } = await runExpectingExit({ PORT: 'eighty', FEED: 'soap', POLL_INTERVAL_MS: '-5', STICKY: 'maybe' });
     expect(code).toBe(78);
     for (const name of ['PORT', 'FEED', 'POLL_INTERVAL_MS', 'STICKY']) expect(stderr).toContain(`${name}=`);
-    expect(stderr).toMatch(/FEED="soap": must be simulator or gtfs-rt/);
+    expect(stderr).toMatch(/FEED="soap": must be simulator, gtfs-rt or 511/);
   });
 
   it('requires FEED_URL for the GTFS-RT feed', async () => {

@@ -20,10 +20,11 @@ const row = (o: Partial<StepResult> & Pick<StepResult, 'target' | 'clients'>): S
 });
 
 describe('capacity report', () => {
-  it('holds N only with p95 spread ≤ 1 s and ≥ 99 % connected', () => {
+  it('holds N only with p95 spread ≤ 1 s and ≥ 90 % connected', () => {
     expect(heldBy(row({ target: 'service', clients: 1000 }))).toBe(true);
     expect(heldBy(row({ target: 'service', clients: 1000, spread: { p50: 1, p95: 1001, p99: 2000 } }))).toBe(false);
-    expect(heldBy(row({ target: 'service', clients: 1000, connected: 989 }))).toBe(false);
+    expect(heldBy(row({ target: 'service', clients: 1000, connected: 963 }))).toBe(true);
+    expect(heldBy(row({ target: 'service', clients: 1000, connected: 899 }))).toBe(false);
     expect(heldBy(row({ target: 'service', clients: 1000, spread: { p50: null, p95: null, p99: null } }))).toBe(false);
   });
 
@@ -42,6 +43,6 @@ describe('capacity report', () => {
   it('prints errors by kind in one row', () => {
     const text = formatRow(row({ target: 'reference', clients: 100, connected: 97, errors: { connect_400: 2, lost_connect: 1, 'disconnect:ping timeout': 4 } }));
     expect(text).toContain('| 97 (100) | 2 / 0 | 1 | disconnect:ping timeout 4 |');
-    expect(text.endsWith('| no |')).toBe(true);
+    expect(text.endsWith('| yes |')).toBe(true); // 97 % connected, spread within 1 s: held, losses shown beside
   });
 });

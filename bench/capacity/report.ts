@@ -3,8 +3,12 @@ import type { StepResult } from './step.ts';
 
 /** Largest p95 fan-out spread at which a step still counts as held, ms. */
 export const SPREAD_LIMIT_MS = 1_000;
-/** Share of clients that must connect for a step to count as held. */
-export const CONNECTED_SHARE = 0.99;
+/**
+ * Share of clients that must connect for a step to count as held at all. Held is about the
+ * fan-out (the issue's "largest N with p95 spread ≤ 1 s"); clients lost at connect are
+ * reported beside it, not folded in, so the reference's lost CONNECTs show as such.
+ */
+export const CONNECTED_SHARE = 0.9;
 
 export const heldBy = (r: StepResult): boolean => r.connected >= CONNECTED_SHARE * r.clients && r.spread.p95 !== null && r.spread.p95 <= SPREAD_LIMIT_MS;
 

@@ -31,10 +31,3 @@ export function parseSubscribe(payload: unknown): { routes: Set<string> | null }
   }
   return { routes: r.data.routes.length === 0 ? null : new Set(r.data.routes) };
 }
-
-/** The handshake `auth` the client sends: `{ clientId, connects }`; connects > 0 is a reconnect. */
-export function isReconnect(auth: unknown): boolean {
-  if (typeof auth !== 'object' || auth === null) return false;
-  const connects = (auth as { connects?: unknown }).connects;
-  return typeof connects === 'number' && Number.isInteger(connects) && connects > 0;
-}

@@ -7,7 +7,11 @@ export function sameVehicle(a: Vehicle, b: Vehicle): boolean {
     a.lat === b.lat &&
     a.lon === b.lon &&
     a.bearing === b.bearing &&
-    a.updatedAt === b.updatedAt
+    a.updatedAt === b.updatedAt &&
+    a.label === b.label &&
+    a.headsign === b.headsign &&
+    a.direction === b.direction &&
+    a.occupancy === b.occupancy
   );
 }
 

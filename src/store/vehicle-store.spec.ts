@@ -22,6 +22,15 @@ describe('diffVehicles', () => {
     expect(d.removals).toEqual(['c']);
   });
 
+  it('counts a changed headsign, label, direction or occupancy as a change (the map shows them)', () => {
+    const base = { id: 'a', routeId: 'N', lat: 1, lon: 2, bearing: null, updatedAt: 3, label: '1401', headsign: 'Ocean Beach', direction: 'OB', occupancy: 'full' };
+    const prev = new Map([['a', base]]);
+    for (const change of [{ headsign: 'Caltrain' }, { label: '1402' }, { direction: 'IB' }, { occupancy: undefined }]) {
+      expect(diffVehicles(prev, [{ ...base, ...change }]).upserts).toHaveLength(1);
+    }
+    expect(diffVehicles(prev, [{ ...base }]).upserts).toHaveLength(0);
+  });
+
   it('treats a duplicate id as the newest report of that vehicle', () => {
     const d = diffVehicles(new Map(), [v('a', 'N', 1), v('a', 'N', 2)]);
     expect(d.upserts).toHaveLength(1);
