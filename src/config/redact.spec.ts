@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactValue } from './redact.js';
+import { redactUrlsInText, redactValue } from './redact.js';
 
 describe('redactValue', () => {
   it('hides URL passwords and credential query values of secret variables only', () => {
@@ -14,5 +14,14 @@ describe('redactValue', () => {
   it('hides what may be credentials in a value that is not a URL at all', () => {
     expect(redactValue('REDIS_URL', 'redis://:pw@host:port')).toBe('redis://***@host:port');
     expect(redactValue('FEED_URL', 'not a url?api_key=abc')).toBe('not a url?api_key=***');
+  });
+});
+
+describe('redactUrlsInText', () => {
+  it('masks the credentials of URLs inside a message and leaves the rest', () => {
+    const undici = 'fetch failed: Request cannot be constructed from a URL that includes credentials: http://reader:pw0e5f@127.0.0.1:9/feed?agency=SF&api_key=c81d';
+    expect(redactUrlsInText(undici)).toBe('fetch failed: Request cannot be constructed from a URL that includes credentials: http://***@127.0.0.1:9/feed?agency=SF&api_key=***');
+    expect(redactUrlsInText('connect ECONNREFUSED 127.0.0.1:6379')).toBe('connect ECONNREFUSED 127.0.0.1:6379');
+    expect(redactUrlsInText('see https://example.org/a?b=c')).toBe('see https://example.org/a?b=c');
   });
 });

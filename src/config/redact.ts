@@ -4,7 +4,19 @@ export const SECRET_URL_VARIABLES: ReadonlySet<string> = new Set(['REDIS_URL', '
 /** Variables that are nothing but a secret: their value is never printed at all. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['FEED_API_KEY']);
 
-const SECRET_QUERY = /^(api[_-]?key|key|token|access[_-]?token|secret|password|pass|auth|signature|sig)$/i;
+const SECRET_QUERY_NAMES = 'api[_-]?key|key|token|access[_-]?token|secret|password|pass|auth|signature|sig';
+const SECRET_QUERY = new RegExp(`^(${SECRET_QUERY_NAMES})$`, 'i');
+const URL_USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
+const SECRET_QUERY_IN_TEXT = new RegExp(`([?&](?:${SECRET_QUERY_NAMES})=)[^&#\\s]*`, 'gi');
+
+/**
+ * `text` (an error message from a library) with the credentials of every URL in it masked:
+ * `scheme://user:password@` becomes `scheme://***@`, credential-looking query values `***`.
+ * undici, for one, names the whole URL when it refuses one with credentials.
+ */
+export function redactUrlsInText(text: string): string {
+  return text.replace(URL_USERINFO_IN_TEXT, '$1***@').replace(SECRET_QUERY_IN_TEXT, '$1***');
+}
 
 /**
  * A value as it may be printed: `***` for a secret (FEED_API_KEY); for a URL-valued variable, its password and the values of

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { redactUrlsInText } from '../../config/redact.js';
 import { callerAbortError } from '../feed-abort.js';
 import { FeedError } from '../feed.js';
 import { parseRetryAfter } from '../retry-after.js';
@@ -76,5 +77,6 @@ function describeNetworkError(error: unknown): string {
     parts.push(named ? `${current.message} (${code})` : current.message);
     current = current.cause;
   }
-  return parts.length > 0 ? parts.join(': ') : String(error);
+  // undici names the URL it refused ("…includes credentials: http://user:password@…").
+  return redactUrlsInText(parts.length > 0 ? parts.join(': ') : String(error));
 }
