@@ -33,6 +33,7 @@ ENV NODE_ENV=production \
     WORKER_TIMEOUT_MS=30000 \
     GRACEFUL_TIMEOUT_MS=30000 \
     MAX_CONNECTIONS_PER_IP=0 \
+    TRUST_PROXY=true \
     STICKY=true \
     TRANSPORTS=polling,websocket \
     PING_INTERVAL_MS=25000 \

@@ -16,7 +16,8 @@ const N = numberArg('clients', 4000);
 const RATE = numberArg('rate', 400);
 const WAIT_MS = 30_000;
 
-const app = await startTopology({ WEB_CONCURRENCY: '2', MAX_CONNECTIONS_PER_IP: '0' });
+// 4,000 clients from 127.0.0.1: no per-address caps or limits.
+const app = await startTopology({ WEB_CONCURRENCY: '2', MAX_CONNECTIONS_PER_IP: '0', HANDSHAKES_PER_MINUTE_PER_IP: '0' });
 const sockets: Socket[] = [];
 const connectMs: number[] = [];
 const errors = new Map<string, number>();

@@ -92,14 +92,31 @@ export const envSchema = z
     PING_INTERVAL_MS: int(100, 600_000).default(25_000),
     /** Engine.IO pingTimeout. @default 20000 */
     PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
-    /** Engine.IO maxHttpBufferSize (the handshake's maxPayload). @default 1000000 */
-    MAX_HTTP_BUFFER_SIZE: int(1024, 100_000_000).default(1_000_000),
+    /**
+     * Engine.IO maxHttpBufferSize (the handshake's maxPayload): the largest polling POST body and
+     * websocket frame a client may send. Our largest legitimate packet is a 100-route `subscribe`
+     * (3,533 bytes); clients split batches at maxPayload. @default 16384
+     */
+    MAX_HTTP_BUFFER_SIZE: int(1024, 100_000_000).default(16_384),
     /** Socket.IO connectTimeout: a session that opened but sent no CONNECT is closed after this. @default 10000 */
     CONNECT_TIMEOUT_MS: int(500, 600_000).default(10_000),
     /** Connections open on the public port at once (all workers); over it new ones get 503. 0 = no cap. @default 10000 */
     MAX_CONNECTIONS: int(0, 10_000_000).default(10_000),
     /** Connections open from one client address; 0 = no cap (set 0 behind a proxy, where every peer is the proxy). @default 1000 */
     MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(1000),
+    // --- Hostile-input limits (README "Limits"): per address, per consumer, and where the address comes from.
+    /**
+     * The public port sits behind one trusted proxy (Fly's): a request's client address is its
+     * `Fly-Client-IP` header, and `X-Forwarded-Proto: https` means TLS (HSTS is sent). Never set
+     * it where clients reach the port directly: they could name any address. @default false
+     */
+    TRUST_PROXY: bool.default(false),
+    /** Socket.IO handshakes one client address may make per minute (all workers together); over it 429. 0 = no limit. @default 300 */
+    HANDSHAKES_PER_MINUTE_PER_IP: int(0, 10_000_000).default(300),
+    /** `/api/vehicles` requests one client address may make per minute (all workers together); over it 429. 0 = no limit. @default 300 */
+    API_REQUESTS_PER_MINUTE_PER_IP: int(0, 10_000_000).default(300),
+    /** Output buffered for one client (Engine.IO write buffer + websocket bufferedAmount) before it is disconnected. 0 = no cap. @default 1048576 */
+    MAX_CLIENT_BUFFER_BYTES: int(0, 1_073_741_824).refine((v) => v === 0 || v >= 65_536, { error: 'must be 0 (no cap) or ≥ 65536 (a whole snapshot must fit)' }).default(1_048_576),
     /** Mount `POST /_diag/sha256` (byte-integrity probe for tests and the pre-deploy harness). @default false */
     DIAGNOSTIC_ROUTES: bool.default(false),
     /** Allowed transports, comma-separated. @default "polling,websocket" */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/cluster-adapter';
@@ -5,24 +6,39 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { Config } from '../config/config.js';
+import type { SecurityHeaders } from '../http/security-headers.js';
+import type { RefusalLog } from '../logging/refusal-log.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { newSessionId } from '../primary/session-id.js';
 import { bindMessageHandlers } from './message-binding.js';
 import { originAllowed } from './origin.js';
+import { watchOutput, type CutClient, type EngineConn } from './output-cap.js';
 import { newPid } from './reconnect-signal.js';
 
 /** Socket.IO's endpoint; the router and the session guard key on it. */
 export const ENGINE_PATH = '/socket.io/';
 
+/** What the adapter reports to and borrows from its worker. */
+export interface AdapterHooks {
+  /** The security headers every Engine.IO response carries (the same as Express's). */
+  security: SecurityHeaders;
+  refusals: RefusalLog;
+  metrics: WorkerMetrics;
+}
+
 /**
  * The one place Socket.IO's server options are set, from the config: heartbeat, payload
  * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name this worker, the cluster
  * adapter so `server.emit()` reaches the clients of every worker, and a `pid` in every CONNECT answer.
+ * It also puts the security headers on Engine.IO's responses and cuts clients that do not
+ * take their output (MAX_CLIENT_BUFFER_BYTES, see output-cap.ts).
  */
 export class TransitIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: Config,
     private readonly workerId: number,
+    private readonly hooks: AdapterHooks,
   ) {
     super(app);
   }
@@ -40,13 +56,16 @@ export class TransitIoAdapter extends IoAdapter {
       connectTimeout: c.CONNECT_TIMEOUT_MS,
       allowEIO3: false,
       // Other sites may not open sessions from their visitors' browsers (403, Engine.IO code 4).
-      allowRequest: (req, done) => done(null, originAllowed(req.headers.origin, req.headers.host, c.CORS_ORIGINS)),
+      allowRequest: (req, done) => done(null, this.originChecked(req.headers.origin, req.headers.host)),
       cors: c.CORS_ORIGINS.length > 0 ? { origin: c.CORS_ORIGINS.includes('*') ? '*' : [...c.CORS_ORIGINS] } : undefined,
     } as ServerOptions);
     // Where the platform names the machine (or with REDIS_URL) the id names this instance, for fly-replay.
     const instance = c.SESSION_INSTANCE;
     server.engine.generateId = () => newSessionId(this.workerId, instance);
     server.adapter(createAdapter());
+    // Engine.IO writes its responses itself, past Express's middleware.
+    server.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => Object.assign(headers, this.hooks.security.forRequest(req)));
+    if (c.MAX_CLIENT_BUFFER_BYTES > 0) server.engine.on('connection', (conn: EngineConn) => watchOutput(conn, c.MAX_CLIENT_BUFFER_BYTES, (cut) => this.cut(cut)));
     // Every CONNECT answer offers a pid, which stock clients send back when they reconnect
     // (the reconnect signal; see reconnect-signal.ts for why not connectionStateRecovery).
     server.use((socket, next) => {
@@ -54,6 +73,26 @@ export class TransitIoAdapter extends IoAdapter {
       next();
     });
     return server;
+  }
+
+  private originChecked(origin: string | undefined, host: string | undefined): boolean {
+    if (originAllowed(origin, host, this.config.CORS_ORIGINS)) return true;
+    // Counted in transit_engine_connection_errors_total{code="4"}; logged at most once per window.
+    this.hooks.refusals.refused(
+      'origin',
+      { origin: origin?.slice(0, 200), host: host?.slice(0, 200) },
+      "a Socket.IO handshake from another site's page was refused (403); if that site may embed the map, add its origin to CORS_ORIGINS",
+    );
+    return false;
+  }
+
+  private cut(c: CutClient): void {
+    this.hooks.metrics.socketLimited.inc({ reason: 'output_buffer' });
+    this.hooks.refusals.refused(
+      'output_buffer',
+      { ...c },
+      `a client that did not take its output was disconnected (${c.bytes} bytes / ${c.packets} packets queued, MAX_CLIENT_BUFFER_BYTES=${this.config.MAX_CLIENT_BUFFER_BYTES}); if real clients on slow links are cut, raise MAX_CLIENT_BUFFER_BYTES`,
+    );
   }
 
   /** Nest's binding without an rxjs pipeline per socket (see message-binding.ts). */

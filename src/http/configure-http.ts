@@ -3,26 +3,22 @@ import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Config } from '../config/config.js';
 import { installDiagnosticRoutes } from './diagnostic-routes.js';
-import { BASE_SECURITY_HEADERS, contentSecurityPolicy } from './security-headers.js';
+import type { SecurityHeaders } from './security-headers.js';
 
 /** Where `scripts/build-web.mjs` puts the browser map (next to the compiled server). */
 export const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public');
 
 /**
- * Express-level settings of a worker: CORS allow-list, security headers, and the map's
- * static files — `index.html` always revalidated, content-hashed assets cached for a year.
+ * Express-level settings of a worker: CORS allow-list, security headers (helmet, see
+ * `security-headers.ts`), and the map's static files — `index.html` always revalidated,
+ * content-hashed assets cached for a year.
  */
-export function configureHttp(app: NestExpressApplication, config: Config): void {
+export function configureHttp(app: NestExpressApplication, config: Config, security: SecurityHeaders): void {
   app.disable('x-powered-by');
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGINS.includes('*') ? '*' : [...config.CORS_ORIGINS] });
   }
-  const csp = contentSecurityPolicy(config.TILE_URL);
-  app.use((_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
-    for (const [k, v] of Object.entries(BASE_SECURITY_HEADERS)) res.setHeader(k, v);
-    res.setHeader('Content-Security-Policy', csp);
-    next();
-  });
+  app.use(security.middleware);
   if (config.DIAGNOSTIC_ROUTES) installDiagnosticRoutes(app);
   if (!existsSync(PUBLIC_DIR)) return; // API-only build: the map was not built
   app.useStaticAssets(PUBLIC_DIR, {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ifNoneMatchHits, parseRoutesQuery, snapshotEtag } from './etag.js';
-import { contentSecurityPolicy, tileOrigin } from './security-headers.js';
 import { unsafeTopology } from './topology.js';
 
 describe('ETags', () => {
@@ -20,17 +19,6 @@ describe('ETags', () => {
     expect(parseRoutesQuery('N, 38')).toEqual({ routes: new Set(['N', '38']) });
     expect(parseRoutesQuery(['N', '38'])).toMatchObject({ error: expect.stringMatching(/once/) });
     expect(parseRoutesQuery('N,<b>')).toMatchObject({ error: expect.stringMatching(/"<b>"/) });
-  });
-});
-
-describe('CSP', () => {
-  it('allows the tile origin for images and nothing inline', () => {
-    expect(tileOrigin('https://{s}.tile.example.org/{z}/{x}/{y}.png')).toBe('https://*.tile.example.org');
-    expect(tileOrigin('')).toBeNull();
-    const csp = contentSecurityPolicy('https://tile.openstreetmap.org/{z}/{x}/{y}.png');
-    expect(csp).toContain("img-src 'self' data: https://tile.openstreetmap.org");
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain('unsafe-inline');
   });
 });
 

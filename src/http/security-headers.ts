@@ -1,21 +1,26 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { strictTransportSecurity } from 'helmet';
+import type { Config } from '../config/config.js';
+import { viaTls } from './client-address.js';
+
 /**
  * The page's Content-Security-Policy: scripts, styles and connections only from this
  * origin (no inline code anywhere), images from here and from the tile server.
  */
-export function contentSecurityPolicy(tileUrl: string): string {
+export function cspDirectives(tileUrl: string): Record<string, string[]> {
   const tiles = tileOrigin(tileUrl);
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    `img-src 'self' data:${tiles ? ` ${tiles}` : ''}`,
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return {
+    'default-src': ["'self'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:', ...(tiles ? [tiles] : [])],
+    'connect-src': ["'self'"],
+    'font-src': ["'self'"],
+    'object-src': ["'none'"],
+    'base-uri': ["'none'"],
+    'frame-ancestors': ["'none'"],
+    'form-action': ["'none'"],
+  };
 }
 
 /** `https://{s}.tile.example.org/{z}/{x}/{y}.png` → `https://*.tile.example.org`. */
@@ -26,12 +31,53 @@ export function tileOrigin(tileUrl: string): string | null {
   return `${m[1]}://${m[2]!.replace(/\{s\}/g, '*')}`;
 }
 
-/** Headers every response carries. */
-export const BASE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'X-Content-Type-Options': 'nosniff',
-  // OpenStreetMap's tile servers refuse requests without a Referer (their tile usage policy);
-  // this sends only the origin cross-site, never the path or query, and nothing on https→http.
-  'Referrer-Policy': 'strict-origin-when-cross-origin',
-  'Permissions-Policy': 'geolocation=(), camera=(), microphone=()',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-});
+/** helmet has no Permissions-Policy; the map needs none of these. */
+const PERMISSIONS_POLICY = 'geolocation=(), camera=(), microphone=()';
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** Every response's security headers, as Express middleware and as a record for the responses Express does not write. */
+export interface SecurityHeaders {
+  /** helmet's headers (and Permissions-Policy) on every response; HSTS on those that came over TLS. */
+  middleware: Middleware;
+  /** The same headers for `req`, for Engine.IO's responses and the session guard's own answers. */
+  forRequest(req: IncomingMessage): Readonly<Record<string, string>>;
+}
+
+/**
+ * helmet, configured: the CSP above and nothing from helmet's default policy;
+ * `Referrer-Policy: strict-origin-when-cross-origin`, because OpenStreetMap's tile servers refuse
+ * requests without a Referer (this sends only the origin cross-site, never the path or query);
+ * `X-Frame-Options: DENY` to match `frame-ancestors 'none'`. HSTS only on responses to requests
+ * that a trusted proxy (TRUST_PROXY) says came over TLS: on plain HTTP it would mean nothing,
+ * and a client must not be able to ask for it.
+ */
+export function securityHeaders(config: Pick<Config, 'TILE_URL' | 'TRUST_PROXY'>): SecurityHeaders {
+  const base = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(config.TILE_URL) },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: false,
+  }) as unknown as Middleware;
+  const hsts = strictTransportSecurity() as unknown as Middleware;
+  const plain = Object.freeze({ ...recorded(base), 'Permissions-Policy': PERMISSIONS_POLICY });
+  const tls = Object.freeze({ ...plain, ...recorded(hsts) });
+  return {
+    middleware: (req, res, next) => {
+      res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+      base(req, res, (err) => (err || !viaTls(req.headers, config.TRUST_PROXY) ? next(err) : hsts(req, res, next)));
+    },
+    forRequest: (req) => (viaTls(req.headers, config.TRUST_PROXY) ? tls : plain),
+  };
+}
+
+/** The headers a helmet middleware sets (none of ours read the request). */
+function recorded(middleware: Middleware): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (k: string, v: string) => void (headers[k] = String(v)),
+    removeHeader: (k: string) => void delete headers[k],
+  };
+  middleware({ headers: {} } as IncomingMessage, res as unknown as ServerResponse, () => undefined);
+  return headers;
+}

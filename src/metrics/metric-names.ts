@@ -36,8 +36,10 @@ export const POLLING_REQUESTS_TOTAL = 'transit_polling_requests_total';
  * protocol's answer, expected around recycles and client aborts), `unknown` (never issued here).
  */
 export const SESSION_UNKNOWN_TOTAL = 'transit_session_unknown_total';
-/** Counter {reason}: client events refused by the per-socket limit, and clients cut for flooding. */
+/** Counter {reason}: client events refused by the per-socket limit, and clients cut for flooding or for output they do not read. */
 export const SOCKET_LIMITED_TOTAL = 'transit_socket_limited_total';
+/** Counter {route}: requests answered 429 by the per-address limits (HANDSHAKES_PER_MINUTE_PER_IP, API_REQUESTS_PER_MINUTE_PER_IP). */
+export const HTTP_RATE_LIMITED_TOTAL = 'transit_http_rate_limited_total';
 /** Counter {code, message}: Engine.IO `connection_error` events. */
 export const ENGINE_CONNECTION_ERRORS_TOTAL = 'transit_engine_connection_errors_total';
 /** Counter {cause}: sessions that ended because their worker went away. */
@@ -156,7 +158,11 @@ export const ROUTER_REFUSAL_REASONS = ['bad_request', 'max_connections', 'max_co
 export type RouterRefusalLabel = (typeof ROUTER_REFUSAL_REASONS)[number];
 
 /** `reason` label values of {@link SOCKET_LIMITED_TOTAL}. */
-export const SOCKET_LIMIT_REASONS = ['event_rate', 'flood_disconnect'] as const;
+export const SOCKET_LIMIT_REASONS = ['event_rate', 'flood_disconnect', 'output_buffer'] as const;
+
+/** `route` label values of {@link HTTP_RATE_LIMITED_TOTAL}: what a per-address limit counts. */
+export const RATE_LIMITED_ROUTES = ['handshake', 'api_vehicles'] as const;
+export type RateLimitedRouteLabel = (typeof RATE_LIMITED_ROUTES)[number];
 
 /** `signal` label values of {@link SOCKET_RECONNECTS_TOTAL}: which handshake field said "reconnect". */
 export const RECONNECT_SIGNALS = ['pid', 'auth_connects'] as const;
@@ -265,8 +271,15 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
   {
     name: SOCKET_LIMITED_TOTAL,
     type: 'counter',
-    help: 'Client events refused by the per-socket rate limit (event_rate), and clients disconnected for flooding (flood_disconnect).',
+    help: 'Client events refused by the per-socket rate limit (event_rate), clients disconnected for flooding (flood_disconnect) and for output past MAX_CLIENT_BUFFER_BYTES that they do not read (output_buffer).',
     labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: HTTP_RATE_LIMITED_TOTAL,
+    type: 'counter',
+    help: 'Requests answered 429 by the per-address limits, by route: handshake (Socket.IO handshakes) or api_vehicles.',
+    labelNames: ['route'],
     aggregator: 'sum',
   },
   {

@@ -15,6 +15,7 @@ export class WorkerMetrics {
   readonly sessionsLost: Counter<'cause'>;
   readonly sessionUnknown: Counter<'cause' | 'transport'>;
   readonly socketLimited: Counter<'reason'>;
+  readonly rateLimited: Counter<'route'>;
   readonly broadcastDuration: Histogram;
 
   constructor(
@@ -31,6 +32,8 @@ export class WorkerMetrics {
     this.sessionUnknown = counter<'cause' | 'transport'>(M.SESSION_UNKNOWN_TOTAL, registry);
     this.socketLimited = counter<'reason'>(M.SOCKET_LIMITED_TOTAL, registry);
     zero(this.socketLimited, 'reason', M.SOCKET_LIMIT_REASONS);
+    this.rateLimited = counter<'route'>(M.HTTP_RATE_LIMITED_TOTAL, registry);
+    zero(this.rateLimited, 'route', M.RATE_LIMITED_ROUTES);
     for (const cause of M.SESSION_UNKNOWN_CAUSES) for (const transport of M.TRANSPORTS) this.sessionUnknown.inc({ cause, transport }, 0);
     this.broadcastDuration = histogram(M.BROADCAST_DURATION_SECONDS, registry);
     gauge<'transport'>(M.SOCKET_CONNECTIONS, this.registry, (g) => {

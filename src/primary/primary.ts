@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Socket } from 'node:net';
 import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
 import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.js';
 import { LocalCoordinator, type Coordinator } from '../coordination/coordinator.js';
@@ -9,6 +10,7 @@ import { createFeed } from '../feed/feed.factory.js';
 import { uncoordinatedInstance, unsafeTopology } from '../http/topology.js';
 import type { LostCause, WorkerMessage } from '../ipc/messages.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { RefusalLog } from '../logging/refusal-log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import { createBudget } from '../poller/budget.factory.js';
@@ -190,9 +192,12 @@ export async function runPrimary(config: Config): Promise<void> {
       return true;
     },
     refused: (reason) => metrics.routerRefused.inc({ reason }),
+    refusals: new RefusalLog(logger),
   });
 
   await coordinator.start();
+  // The workers' per-address limits count here, one memory store for all of them (address-gate.ts).
+  new RateLimiterClusterMaster();
   supervisor.start();
   await waitForWorkers(supervisor, config.WEB_CONCURRENCY, logger);
   const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
+import type { RefusalLog } from '../logging/refusal-log.js';
 import { ConnectionLedger, type LedgerLimits } from './connection-ledger.js';
 import { flyReplayResponse } from './fly-replay.js';
 import { parseRequestHead, type RequestHead } from './request-line.js';
@@ -33,7 +34,18 @@ export interface RouterOptions {
    */
   send: (workerId: number, cid: number, socket: net.Socket, head: Buffer, failed: () => void) => boolean;
   refused?: (reason: RouterRefusal) => void;
+  /** Sampled warn lines for refusals (every one is counted through `refused`). */
+  refusals?: RefusalLog;
 }
+
+/** What a refusal means for whoever reads the log line, and what to do about it. */
+const REFUSAL_ADVICE: Record<RouterRefusal, string> = {
+  bad_request: 'not an HTTP/1.x request line (400): a scanner, or TLS spoken to the plain-HTTP port',
+  max_connections: 'over MAX_CONNECTIONS open connections (503): raise it or add machines',
+  max_connections_per_ip: 'over MAX_CONNECTIONS_PER_IP open connections from one address (503): behind a proxy set it to 0',
+  no_worker: 'no worker ready (503): workers are restarting; see transit_worker_restarts_total',
+  worker_gone: 'the worker died before it took the connection (503): see transit_worker_restarts_total',
+};
 
 /** A connection sent to a worker that has not yet said it got it. */
 interface InFlight {
@@ -198,7 +210,7 @@ export class Router {
 
   private reject(socket: net.Socket, status: 400 | 503, reason: RouterRefusal, detail: string): void {
     this.opts.refused?.(reason);
-    this.opts.logger.debug({ status, reason, detail, remote: socket.remoteAddress, event: 'router_refused' }, 'router refused a connection');
+    this.opts.refusals?.refused(reason, { status, detail, remote: socket.remoteAddress }, `the router refused a connection: ${REFUSAL_ADVICE[reason]}`);
     const text = status === 400 ? 'Bad Request' : 'Service Unavailable';
     const body = `${detail}\n`;
     endWithin(

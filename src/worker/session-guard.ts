@@ -2,9 +2,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { RefusalLog } from '../logging/refusal-log.js';
 import type { SessionUnknownCauseLabel, TransportLabel } from '../metrics/metric-names.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { flyReplayHeaders, flyReplayResponse } from '../primary/fly-replay.js';
+import type { AddressGate } from './address-gate.js';
 import type { ClosedSessions } from './closed-sessions.js';
 import { FORWARDED_HEADER, forwardRequest, forwardUpgrade } from './forward.js';
 import { decideSession, type SessionDecision } from './session-decision.js';
@@ -21,6 +23,10 @@ export interface SessionGuardOptions {
   closed: ClosedSessions;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** Sampled warn lines for unknown and misrouted session ids. */
+  refusals: RefusalLog;
+  /** Per-address limits on handshakes and `/api/vehicles`, checked before anything else; absent = none. */
+  gate?: AddressGate;
   isDraining: () => boolean;
   /** Whether Engine.IO holds `sid` on this worker now. */
   hasSession: (sid: string) => boolean;
@@ -49,20 +55,31 @@ export function installSessionGuard(server: Server, opts: SessionGuardOptions): 
   const passOn: Listener = (req, res) => {
     for (const l of downstream) l.call(server, req, res);
   };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const forwarded = trustForwarded(req, opts);
+  const route = (req: IncomingMessage, res: ServerResponse, forwarded: boolean) => {
     if (!req.url?.startsWith(opts.enginePath)) return passOn(req, res);
     onRequest(req, res, forwarded, passOn, opts);
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const forwarded = trustForwarded(req, opts);
+    // A request a sibling forwarded was counted there.
+    const gated = forwarded ? null : opts.gate?.request(req, res);
+    if (!gated) return route(req, res, forwarded);
+    void gated.then((go) => (go ? route(req, res, forwarded) : countRefusedPoll(req, opts)));
   });
   const upgrades = server.listeners('upgrade') as UpgradeListener[];
   server.removeAllListeners('upgrade');
   const passUpgrade: UpgradeListener = (req, socket, head) => {
     for (const l of upgrades) l.call(server, req, socket, head);
   };
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const forwarded = trustForwarded(req, opts);
+  const routeUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean) => {
     if (!req.url?.startsWith(opts.enginePath)) return passUpgrade(req, socket, head);
     onUpgrade(req, socket, head, forwarded, passUpgrade, opts);
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const forwarded = trustForwarded(req, opts);
+    const gated = forwarded ? null : opts.gate?.upgrade(req, socket);
+    if (!gated) return routeUpgrade(req, socket, head, forwarded);
+    void gated.then((go) => go && routeUpgrade(req, socket, head, forwarded));
   });
 }
 
@@ -152,14 +169,23 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forwarded
 
 function countUnknown(o: SessionGuardOptions, cause: SessionUnknownCauseLabel, transport: TransportLabel, sid: string | null): void {
   o.metrics.sessionUnknown.inc({ cause, transport });
-  // The seed's bug must never happen silently; the other causes are counted, not logged one by one.
-  if (cause === 'misrouted') o.logger.warn({ sid, transport, event: 'session_misrouted' }, 'a request reached a worker that does not hold its session (400 Session ID unknown)');
+  // The seed's bug must never happen silently, and an id never issued here (forged, or from
+  // another deployment) is worth a look; both are sampled so a client cannot flood the log.
+  // `ended` is the protocol's answer after a recycle: counted, not logged.
+  // A misrouted id is a live session's: only its worker part is logged (the id lets a reader take the session over).
+  if (cause === 'misrouted') o.refusals.refused('session_misrouted', { owner: sid?.split('.')[0]?.slice(0, 64), transport }, 'a request reached a worker that does not hold its session (400 Session ID unknown): the router sent it to the wrong worker');
+  else if (cause === 'unknown') o.refusals.refused('session_unknown', { sid: sid?.slice(0, 64), transport }, 'a request named a session id this deployment never issued (400 Session ID unknown): a forged id, or a client of another deployment');
 }
 
 function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
   res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1', Connection: 'close' });
   res.end('shutting down: connect again in a moment\n');
+}
+
+/** A polling handshake the gate answered 429 is a long-polling response too (`transit_polling_requests_total`). */
+function countRefusedPoll(req: IncomingMessage, o: SessionGuardOptions): void {
+  if (req.url?.startsWith(o.enginePath) && /[?&]transport=polling(&|$)/.test(req.url)) o.metrics.pollingRequests.inc({ method: req.method ?? 'GET', status: '429' });
 }
 
 function countResponse(req: IncomingMessage, res: ServerResponse, metrics: WorkerMetrics): void {

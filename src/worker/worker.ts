@@ -24,6 +24,9 @@ import { SnapshotCache } from './snapshot-cache.js';
 import { ViewerReporter } from './viewer-reporter.js';
 import { WorkerDirectory } from './worker-directory.js';
 import { configureHttp } from '../http/configure-http.js';
+import { securityHeaders } from '../http/security-headers.js';
+import { RefusalLog } from '../logging/refusal-log.js';
+import { workerGate } from './address-gate.js';
 import { stopTracing } from '../telemetry/tracing.js';
 
 /** A worker's buffered spans get this long to leave before it exits (inside the drain's 500 ms margin). */
@@ -55,8 +58,10 @@ export async function runWorker(config: Config): Promise<void> {
     }),
     { logger: new PinoNestLogger(logger.child({ context: 'nest' })), bodyParser: true },
   );
-  configureHttp(app, config);
-  app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId));
+  const security = securityHeaders(config);
+  const refusals = new RefusalLog(logger);
+  configureHttp(app, config, security);
+  app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId, { security, refusals, metrics }));
   await app.init();
   io = app.get(VehiclesGateway).server;
   io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) =>
@@ -75,6 +80,8 @@ export async function runWorker(config: Config): Promise<void> {
     closed,
     metrics,
     logger,
+    refusals,
+    gate: workerGate(config, ENGINE_PATH, { security, metrics, refusals }),
     isDraining: () => draining,
     hasSession: (sid) => Object.hasOwn((io!.engine as unknown as { clients: object }).clients, sid),
     fromPublicPort: (socket) => handedIn.has(socket),

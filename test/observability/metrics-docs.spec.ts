@@ -20,6 +20,7 @@ const EXPECTED = [
   'transit_polling_requests_total',
   'transit_session_unknown_total',
   'transit_socket_limited_total',
+  'transit_http_rate_limited_total',
   'transit_engine_connection_errors_total',
   'transit_sessions_lost_total',
   'transit_upstream_requests_total',
