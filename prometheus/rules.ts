@@ -25,6 +25,7 @@ import {
   SOCKET_CONNECTIONS,
   UPSTREAM_DAILY_BUDGET,
   UPSTREAM_REQUESTS_TOTAL,
+  UPSTREAM_UNAUTHORIZED,
 } from '../src/metrics/metric-names.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -92,6 +93,7 @@ export const ALERT_SESSION_MISROUTED = 'SessionMisrouted';
 export const ALERT_POLLING_SESSION_ERRORS = 'PollingSessionErrors';
 export const ALERT_POLLER_ACTIVE_WITHOUT_VIEWERS = 'PollerActiveWithoutViewers';
 export const ALERT_UPSTREAM_OVER_BUDGET = 'UpstreamOverBudget';
+export const ALERT_UPSTREAM_UNAUTHORIZED = 'UpstreamUnauthorized';
 export const ALERT_SESSIONS_LOST_SPIKE = 'SessionsLostSpike';
 export const ALERT_SNAPSHOT_STALE = 'SnapshotStale';
 export const ALERT_TARGET_DOWN = 'TargetDown';
@@ -211,6 +213,24 @@ export const RULE_GROUPS: RuleGroup[] = [
             'count pollers (only one process may poll: several means leadership is broken), and check for retry ' +
             'storms in "Upstream requests by outcome". Raising POLL_INTERVAL_MS lowers the rate: ' +
             '86400 / interval × feeds must stay under the budget while someone watches.',
+        },
+      },
+      {
+        alert: ALERT_UPSTREAM_UNAUTHORIZED,
+        // A refused key does not heal by itself: the poller only probes every 15 minutes.
+        expr: `max by (instance) (${UPSTREAM_UNAUTHORIZED}) == 1`,
+        for: '2m',
+        labels: { severity: 'critical' },
+        annotations: {
+          summary: 'Upstream refuses the API key on {{ $labels.instance }}: no new vehicle data',
+          description:
+            'The upstream answered 401/403 to the last poll of this instance (transit_upstream_unauthorized = 1): ' +
+            'the 511.org token in FEED_API_KEY is wrong, expired or revoked. The poller stopped and probes once every ' +
+            '15 minutes; viewers see the last good snapshot, getting older (X-Data-Age-Seconds, /readyz dataAgeSeconds).\n' +
+            'What to do: read the primary log line event=upstream_unauthorized; check the token at ' +
+            'https://511.org/open-data/token (request a new one if needed) and set it with ' +
+            '`fly secrets set FEED_API_KEY=<token>` (this restarts the machines and clears the state). ' +
+            'The alert resolves at the first accepted probe.',
         },
       },
       {

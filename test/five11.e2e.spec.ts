@@ -132,3 +132,58 @@ describe('FEED=511 with a refused key', () => {
     }
   });
 });
+
+describe('FEED=511 with two agencies: each polled only while someone watches it', () => {
+  it('a viewer of SF → upstream calls for SF only; a viewer of AC too → both; each client gets its own agency', async () => {
+    const ac = fleet()
+      .slice(0, 4)
+      .map((v) => ({ ...v, routeId: '51B' }));
+    const fake = await startFake511Upstream({ apiKey: KEY, vehicles: { SF: fleet(), AC: ac } });
+    // 1440/h: one agency every 2.5 s, two every 5 s.
+    const app = await startTopology({ FEED: '511', FEED_API_KEY: KEY, FEED_BASE_URL: fake.baseUrl, FEED_AGENCIES: 'SF,AC', UPSTREAM_BUDGET_PER_HOUR: '1440', POLL_INTERVAL_MS: '1000', DEMAND_GRACE_MS: '500', WEB_CONCURRENCY: '1' });
+    const clients: TrackedClient[] = [];
+    const readFeed = async () => (JSON.parse(await text(`${app.base}/readyz`)) as { details: { feed: { watchedAgencies?: string[]; budget: { callsPerPoll: number; effectiveIntervalMs: number } } } }).details.feed;
+    const agencies = (from = 0) => [...new Set(fake.calls().filter((c) => c.at >= from).map((c) => c.agency))].sort();
+    try {
+      expect(JSON.parse(await text(`${app.base}/api/config`))).toMatchObject({ agencies: ['SF', 'AC'] });
+      // Viewer 1 never names an agency: it watches the default, SF.
+      const sf = connectClient(app.base);
+      clients.push(sf);
+      await waitFor(() => sf.vehicles.size === 12, 5_000, 'the 12 SF vehicles');
+      await sleep(3_000);
+      expect(agencies()).toEqual(['SF']);
+      expect(fake.calls().length).toBeGreaterThanOrEqual(2);
+      expect([...sf.vehicles.keys()].every((id) => id.startsWith('SF:'))).toBe(true);
+      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF'], budget: { callsPerPoll: 1, effectiveIntervalMs: 2_500 } });
+      const metrics = await text(`http://127.0.0.1:${app.metricsPort}/metrics`);
+      expect(metrics).toMatch(/^transit_agency_viewers\{agency="SF"\} 1$/m);
+      expect(metrics).toMatch(/^transit_agency_viewers\{agency="AC"\} 0$/m);
+      expect(metrics).toMatch(/^transit_agency_polled\{agency="AC"\} 0$/m);
+
+      // Viewer 2 picks AC: it gets AC's vehicles only, and from now on both agencies are asked for.
+      const acViewer = connectClient(app.base);
+      clients.push(acViewer);
+      await waitFor(() => acViewer.connects > 0, 5_000, 'the second client to connect');
+      const subscribedAt = Date.now();
+      const ack = (await acViewer.socket.timeout(5_000).emitWithAck('subscribe', { routes: [], agency: 'AC' })) as unknown;
+      expect(ack).toEqual({ status: 'ok', routes: [], agency: 'AC' });
+      await waitFor(() => acViewer.vehicles.size === 4 && [...acViewer.vehicles.keys()].every((id) => id.startsWith('AC:')), 8_000, 'the 4 AC vehicles, and only those');
+      await sleep(5_500);
+      expect(agencies(subscribedAt)).toEqual(['AC', 'SF']);
+      expect([...sf.vehicles.keys()].every((id) => id.startsWith('SF:'))).toBe(true);
+      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF', 'AC'], budget: { callsPerPoll: 2, effectiveIntervalMs: 5_000 } });
+      const fallback = JSON.parse(await text(`${app.base}/api/vehicles?agency=AC`)) as { vehicles: Vehicle[] };
+      expect(fallback.vehicles.map((v) => v.id).sort()).toEqual(ac.map((v) => `AC:${v.id}`).sort());
+
+      // An unknown agency is refused by name; the subscription stays as it was.
+      const refused = (await acViewer.socket.timeout(5_000).emitWithAck('subscribe', { routes: [], agency: 'BA' })) as unknown;
+      expect(refused).toEqual({ status: 'error', message: 'agency: unknown agency "BA": this server serves SF, AC' });
+      expect((await fetch(`${app.base}/api/vehicles?agency=BA`)).status).toBe(400);
+      recordFigure('511: upstream calls by agency, one viewer of SF, then one of AC too', { SF: fake.calls().filter((c) => c.agency === 'SF').length, AC: fake.calls().filter((c) => c.agency === 'AC').length });
+    } finally {
+      for (const c of clients) c.close();
+      await app.stop();
+      await fake.close();
+    }
+  });
+});

@@ -6,7 +6,8 @@
  * POLL_INTERVAL_MS old), so it measures feed age, not fan-out latency.
  * Route filtering: after a `subscribe` ack with status 'ok', every vehicle in later snapshots and
  * deltas must belong to the subscribed routes; events before the ack are not judged (the connect
- * snapshot holds every route by design).
+ * snapshot holds every route by design). When the ack names an agency (a server with several,
+ * whose vehicle ids are `<agency>:<id>`), a vehicle of another agency counts as foreign too.
  * The shapes are the service's own (src/domain/vehicle.ts, types only: erased at run time).
  */
 import type { Inbound } from './engineio-types.ts';
@@ -14,7 +15,13 @@ import type { Inbound } from './engineio-types.ts';
 import type { Delta, Snapshot, Vehicle } from '../../src/domain/vehicle.ts';
 
 export type { Delta, Snapshot, Vehicle };
-export type SubscribeAck = { status: 'ok'; routes: string[] } | { status: 'error'; message: string };
+/** Mirrors src/gateway/subscribe.schema.ts: `agency` is absent when the server has one implicit agency. */
+export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
+/** The `subscribe` payload: routes (empty = all) and optionally one of the agencies `/api/config` lists (default the first). */
+export interface SubscribeRequest {
+  routes: string[];
+  agency?: string;
+}
 
 export const SNAPSHOT_EVENT = 'vehicles:snapshot';
 export const DELTA_EVENT = 'vehicles:delta';
@@ -61,12 +68,15 @@ export function parseRoutes(value: string | undefined): string[] {
 export class TransitTracker {
   lastVersion: number | undefined;
   subscribedRoutes: string[] | undefined;
+  /** The agency the ack named (servers with several agencies). */
+  subscribedAgency: string | undefined;
   private subscribeAckId: number | undefined;
   private requestedRoutes: string[] = [];
 
   reset(): void {
     this.lastVersion = undefined;
     this.subscribedRoutes = undefined;
+    this.subscribedAgency = undefined;
     this.subscribeAckId = undefined;
   }
 
@@ -84,6 +94,7 @@ export class TransitTracker {
       if (isRecord(ack) && ack.status === 'ok') {
         obs.kind = 'subscribed';
         this.subscribedRoutes = Array.isArray(ack.routes) ? ack.routes.map(String) : this.requestedRoutes;
+        this.subscribedAgency = typeof ack.agency === 'string' ? ack.agency : undefined;
       } else {
         obs.kind = 'subscribe_error';
         obs.error = isRecord(ack) && typeof ack.message === 'string' ? ack.message : `bad ack ${JSON.stringify(ack)}`;
@@ -114,6 +125,8 @@ export class TransitTracker {
   private countForeign(vehicles: Vehicle[]): number {
     const routes = this.subscribedRoutes;
     if (!routes) return 0;
-    return vehicles.filter((v) => !routes.includes(v.routeId)).length;
+    const agency = this.subscribedAgency;
+    const otherAgency = (id: string) => agency !== undefined && id.includes(':') && !id.startsWith(`${agency}:`);
+    return vehicles.filter((v) => (routes.length > 0 && !routes.includes(v.routeId)) || otherAgency(v.id)).length;
   }
 }

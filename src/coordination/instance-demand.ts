@@ -1,4 +1,5 @@
-import type { Demand } from '../demand/demand.js';
+import { z } from 'zod';
+import type { AgencyDemand, Demand } from '../demand/demand.js';
 
 /** What one instance publishes about its viewers: absolute, with an expiry. */
 export interface InstanceDemand {
@@ -8,7 +9,14 @@ export interface InstanceDemand {
   fallbackUntil: number;
   /** When this entry stops counting unless refreshed (ms). */
   expiresAt: number;
+  /** Viewers per agency (FEED=511 with several agencies); absent from older instances, whose viewers watch the default agency. */
+  agencies?: Record<string, AgencyDemand>;
 }
+
+// A malformed breakdown loses only the breakdown: its viewers still count, for the default agency.
+const agenciesSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.object({ sockets: z.number().int().min(0).max(10_000_000), fallbackUntil: z.number().min(0) }))
+  .refine((r) => Object.keys(r).length <= 64);
 
 /** Parses a published entry; null for anything malformed (never trusted blindly). */
 export function parseInstanceDemand(raw: string | null | undefined): InstanceDemand | null {
@@ -16,7 +24,9 @@ export function parseInstanceDemand(raw: string | null | undefined): InstanceDem
   try {
     const v = JSON.parse(raw) as Partial<InstanceDemand>;
     if (typeof v.instance !== 'string' || !Number.isFinite(v.sockets) || !Number.isFinite(v.expiresAt)) return null;
-    return { instance: v.instance, sockets: Math.max(0, v.sockets!), fallbackUntil: Number(v.fallbackUntil) || 0, expiresAt: v.expiresAt! };
+    const entry: InstanceDemand = { instance: v.instance, sockets: Math.max(0, v.sockets!), fallbackUntil: Number(v.fallbackUntil) || 0, expiresAt: v.expiresAt! };
+    const agencies = v.agencies === undefined ? null : agenciesSchema.safeParse(v.agencies);
+    return agencies?.success ? { ...entry, agencies: agencies.data } : entry;
   } catch {
     return null;
   }
@@ -30,10 +40,33 @@ export function parseInstanceDemand(raw: string | null | undefined): InstanceDem
 export function combineDemand(local: Demand, self: string, others: readonly InstanceDemand[], now: number): Demand {
   let sockets = local.sockets;
   let fallbackUntil = local.fallback ? (local.fallbackUntil ?? now + 1) : 0;
+  let agencies: Record<string, AgencyDemand> | undefined = local.agencies && addAgencies({}, local.agencies);
   for (const e of others) {
     if (e.instance === self || e.expiresAt <= now) continue;
     sockets += e.sockets;
     if (e.fallbackUntil > now) fallbackUntil = Math.max(fallbackUntil, e.fallbackUntil);
+    if (e.agencies) agencies = addAgencies(agencies ?? {}, e.agencies);
   }
-  return fallbackUntil > now ? { sockets, fallback: true, fallbackUntil } : { sockets, fallback: false };
+  const total: Demand = fallbackUntil > now ? { sockets, fallback: true, fallbackUntil } : { sockets, fallback: false };
+  return agencies ? { ...total, agencies } : total;
 }
+
+function addAgencies(into: Record<string, AgencyDemand>, from: Record<string, AgencyDemand>): Record<string, AgencyDemand> {
+  for (const [agency, d] of Object.entries(from)) {
+    const a = (into[agency] ??= { sockets: 0, fallbackUntil: 0 });
+    a.sockets += d.sockets;
+    a.fallbackUntil = Math.max(a.fallbackUntil, d.fallbackUntil);
+  }
+  return into;
+}
+
+/** What changes in the other instances' demand are worth a re-read: counts, live fallbacks and, per agency, the same. */
+export function demandSignature(entries: readonly InstanceDemand[], now: number): string {
+  const agencies = (e: InstanceDemand) =>
+    Object.entries(e.agencies ?? {})
+      .map(([a, d]) => `${a}=${d.sockets}/${d.fallbackUntil > now}`)
+      .sort()
+      .join(';');
+  return entries.map((e) => `${e.instance}:${e.sockets}:${e.fallbackUntil > now}:${agencies(e)}`).sort().join(',');
+}
+

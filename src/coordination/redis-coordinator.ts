@@ -5,7 +5,7 @@ import type { Demand } from '../demand/demand.js';
 import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { FeedStatus } from '../poller/feed-status.js';
 import type { Coordinator, CoordinatorEvents } from './coordinator.js';
-import { combineDemand, parseInstanceDemand, type InstanceDemand } from './instance-demand.js';
+import { combineDemand, demandSignature, parseInstanceDemand, type InstanceDemand } from './instance-demand.js';
 
 /** Redis keys and channel, under one prefix so deployments can share a Redis. */
 export function redisKeys(prefix: string) {
@@ -113,11 +113,12 @@ export class RedisCoordinator extends EventEmitter<CoordinatorEvents> implements
         sockets: this.local.sockets,
         fallbackUntil: this.local.fallback ? (this.local.fallbackUntil ?? 0) : 0,
         expiresAt: now + DEMAND_TTL_MS,
+        ...(this.local.agencies ? { agencies: this.local.agencies } : {}),
       };
       await this.client.hSet(this.keys.demand, this.instanceId, JSON.stringify(mine));
       const all = Object.values(await this.client.hGetAll(this.keys.demand)).map(parseInstanceDemand);
       this.others = all.filter((e): e is InstanceDemand => e !== null && e.instance !== this.instanceId && e.expiresAt > now);
-      const key = this.others.map((e) => `${e.instance}:${e.sockets}:${e.fallbackUntil > now}`).sort().join(',');
+      const key = demandSignature(this.others, now);
       if (key !== this.lastOthersKey) {
         this.lastOthersKey = key;
         this.emit('demand');

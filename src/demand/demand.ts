@@ -1,9 +1,25 @@
+/** One agency's viewers on one worker; absolute, like the whole report. */
+export interface AgencyViewers {
+  sockets: number;
+  /** When that worker last served a fallback request for this agency (ms); 0 = never. */
+  lastFallbackAt: number;
+}
+
 /** What one worker says about its viewers; absolute, never an increment. */
 export interface ViewerReport {
   /** Live Socket.IO clients of that worker right now. */
   sockets: number;
   /** When the worker last served an HTTP fallback request (`/api/vehicles`), ms; 0 = never. */
   lastFallbackAt: number;
+  /** The same per agency watched (FEED=511 with FEED_AGENCIES); absent when the feed has one implicit agency. */
+  agencies?: Record<string, AgencyViewers>;
+}
+
+/** One agency's demand over an instance (or the deployment). */
+export interface AgencyDemand {
+  sockets: number;
+  /** Until when (ms) a fallback viewer keeps this agency watched; 0 = none. */
+  fallbackUntil: number;
 }
 
 /** The demand of a whole instance, derived from the live reports of its workers. */
@@ -14,6 +30,8 @@ export interface Demand {
   fallback: boolean;
   /** When the fallback window closes (ms), if `fallback`. */
   fallbackUntil?: number;
+  /** Per agency, when the reports name agencies; viewers they do not attribute watch the default agency. */
+  agencies?: Record<string, AgencyDemand>;
 }
 
 /**
@@ -25,13 +43,20 @@ export interface Demand {
 export function computeDemand(reports: Iterable<ViewerReport>, now: number, fallbackWindowMs: number): Demand {
   let sockets = 0;
   let lastFallbackAt = 0;
+  let agencies: Record<string, AgencyDemand> | undefined;
   for (const r of reports) {
     sockets += r.sockets;
     lastFallbackAt = Math.max(lastFallbackAt, r.lastFallbackAt);
+    for (const [agency, v] of Object.entries(r.agencies ?? {})) {
+      const a = ((agencies ??= {})[agency] ??= { sockets: 0, fallbackUntil: 0 });
+      a.sockets += v.sockets;
+      const until = v.lastFallbackAt > 0 ? v.lastFallbackAt + fallbackWindowMs : 0;
+      a.fallbackUntil = Math.max(a.fallbackUntil, until > now ? until : 0);
+    }
   }
   const fallbackUntil = lastFallbackAt > 0 ? lastFallbackAt + fallbackWindowMs : 0;
-  if (fallbackUntil > now) return { sockets, fallback: true, fallbackUntil };
-  return { sockets, fallback: false };
+  const total: Demand = fallbackUntil > now ? { sockets, fallback: true, fallbackUntil } : { sockets, fallback: false };
+  return agencies ? { ...total, agencies } : total;
 }
 
 /** Whether anyone is watching. */

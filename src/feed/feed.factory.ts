@@ -21,6 +21,14 @@ export interface FeedSettings {
 }
 
 /**
+ * The agencies clients may choose from: FEED_AGENCIES for `FEED=511`, none otherwise (one
+ * implicit agency). `subscribe` defaults to the first; the map shows a picker for several.
+ */
+export function feedAgencies(settings: Pick<FeedSettings, 'FEED' | 'FEED_AGENCIES'>): readonly string[] {
+  return settings.FEED === '511' ? (settings.FEED_AGENCIES ?? ['SF']) : [];
+}
+
+/**
  * Builds the feed the config asks for. Takes settings rather than reading the
  * environment, so tests and the bench can build any feed they like.
  *

@@ -26,7 +26,14 @@ export interface Feed {
   readonly kind: FeedKind;
   /** Upstream requests one `fetch()` may make; the budget reserves this many per poll. @default 1 */
   readonly callsPerFetch?: number;
-  fetch(signal?: AbortSignal): Promise<FeedResult>;
+  /**
+   * The agencies this feed serves (511.org: FEED_AGENCIES), when it can fetch them one by
+   * one; absent for a feed with one implicit agency. With more than one, vehicle ids are
+   * `<agency>:<id>`.
+   */
+  readonly agencies?: readonly string[];
+  /** `agencies`: fetch only these (one upstream call each); default every agency. */
+  fetch(signal?: AbortSignal, agencies?: readonly string[]): Promise<FeedResult>;
 }
 
 /**

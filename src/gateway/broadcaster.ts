@@ -5,9 +5,10 @@ import { filterDelta, filterSnapshot, routeSetKey, type RouteSet } from '../stor
 import type { CacheUpdate } from '../worker/snapshot-cache.js';
 import type { SocketData } from './events.js';
 
-/** Clients that receive the same packet: one route set, and either the delta or a snapshot. */
+/** Clients that receive the same packet: one route set of one agency, and either the delta or a snapshot. */
 interface Group {
   routes: RouteSet;
+  agency: string | null;
   delta: boolean;
   ids: string[];
 }
@@ -32,17 +33,17 @@ export class Broadcaster {
     for (const socket of server.of('/').sockets.values()) {
       const data = socket.data as SocketData;
       const delta = update.delta !== undefined && data.version === update.delta.fromVersion;
-      const key = `${delta ? 'd' : 's'}:${routeSetKey(data.routes)}`;
+      const key = `${delta ? 'd' : 's'}:${routeSetKey(data.routes, data.agency)}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { routes: data.routes, delta, ids: [] }));
+      if (!g) groups.set(key, (g = { routes: data.routes, agency: data.agency, delta, ids: [] }));
       g.ids.push(socket.id);
       data.version = update.snapshot.version;
     }
     for (const g of groups.values()) {
       // One group is every client (the usual case: all current, all routes): no room lookups.
       const to = groups.size === 1 ? server.local : server.local.to(g.ids);
-      if (g.delta) to.emit('vehicles:delta', filterDelta(update.delta!, g.routes, update.previous));
-      else to.emit('vehicles:snapshot', filterSnapshot(update.snapshot, g.routes));
+      if (g.delta) to.emit('vehicles:delta', filterDelta(update.delta!, g.routes, update.previous, g.agency));
+      else to.emit('vehicles:snapshot', filterSnapshot(update.snapshot, g.routes, g.agency));
     }
     this.metrics.broadcastDuration.observe((performance.now() - started) / 1000);
   }

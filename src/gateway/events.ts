@@ -18,6 +18,11 @@ export interface ClientToServerEvents {
 export interface SocketData {
   /** Routes the client subscribed to; null = all. */
   routes: RouteSet;
+  /**
+   * The agency the client watches when the feed serves several (FEED_AGENCIES; default the
+   * first): it gets only that agency's vehicles. null with one agency (nothing to filter).
+   */
+  agency: string | null;
   /** Version of the last snapshot/delta this client received; 0 = none yet. */
   version: number;
   /** Client events allowed (see `EVENT_LIMITS`). */

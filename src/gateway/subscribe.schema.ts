@@ -3,7 +3,14 @@ import { z } from 'zod';
 /** Most routes one client may subscribe to at once. */
 export const MAX_SUBSCRIBED_ROUTES = 100;
 
-/** `subscribe` payload: `{ routes: string[] }`; an empty list means every route. */
+/** The shape of an agency id (511.org operator ids: `SF`, `AC`, `BA`…). */
+export const AGENCY_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * `subscribe` payload: `{ routes: string[], agency?: string }`; an empty list means every
+ * route; `agency` picks one of the server's agencies (`GET /api/config` lists them), default
+ * the first.
+ */
 export const subscribeSchema = z.object(
   {
     routes: z
@@ -14,20 +21,46 @@ export const subscribeSchema = z.object(
         { error: 'routes must be an array of route ids' },
       )
       .max(MAX_SUBSCRIBED_ROUTES, { error: `at most ${MAX_SUBSCRIBED_ROUTES} routes` }),
+    agency: z
+      .string({ error: 'agency must be a string' })
+      .regex(AGENCY_PATTERN, { error: 'agency ids are 1–32 characters of A–Z, a–z, 0–9, _ -' })
+      .optional(),
   },
-  { error: 'payload must be an object { routes: string[] }' },
+  { error: 'payload must be an object { routes: string[], agency?: string }' },
 );
 
-/** The ack of `subscribe`. */
-export type SubscribeAck = { status: 'ok'; routes: string[] } | { status: 'error'; message: string };
+/** The ack of `subscribe`; `agency` is the agency watched (absent when the feed has one implicit agency). */
+export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
 
-/** Validates a `subscribe` payload; never throws. */
-export function parseSubscribe(payload: unknown): { routes: Set<string> | null } | { error: string } {
+/** A valid subscription: `agency` is set when the feed has agencies (the one asked for, else the first). */
+export interface Subscription {
+  routes: Set<string> | null;
+  agency: string | null;
+}
+
+/**
+ * Validates a `subscribe` payload against the server's `agencies` (none = one implicit
+ * agency, where naming one is an error); never throws.
+ */
+export function parseSubscribe(payload: unknown, agencies: readonly string[] = []): Subscription | { error: string } {
   const r = subscribeSchema.safeParse(payload);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
     return { error: `${where}${issue.message}` };
   }
-  return { routes: r.data.routes.length === 0 ? null : new Set(r.data.routes) };
+  const routes = r.data.routes.length === 0 ? null : new Set(r.data.routes);
+  const agency = pickAgency(r.data.agency, agencies);
+  return 'error' in agency ? { error: `agency: ${agency.error}` } : { routes, agency: agency.agency };
+}
+
+/**
+ * The agency a client asked for (`subscribe`'s `agency`, `/api/vehicles?agency=`), checked
+ * against the server's `agencies`: absent = the first (null when there are none).
+ */
+export function pickAgency(asked: string | undefined, agencies: readonly string[]): { agency: string | null } | { error: string } {
+  if (asked === undefined) return { agency: agencies[0] ?? null };
+  if (agencies.includes(asked)) return { agency: asked };
+  const known = agencies.length > 0 ? `this server serves ${agencies.join(', ')}` : 'this feed has no agencies to choose from; omit agency';
+  return { error: `unknown agency ${JSON.stringify(asked.slice(0, 32))}: ${known}` };
 }

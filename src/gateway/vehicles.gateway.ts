@@ -10,10 +10,12 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { feedAgencies } from '../feed/feed.factory.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
 import { SnapshotCache } from '../worker/snapshot-cache.js';
 import { ViewerReporter } from '../worker/viewer-reporter.js';
+import { WORKER_CONTEXT, type WorkerContext } from '../worker/worker-context.js';
 import { Broadcaster } from './broadcaster.js';
 import { EVENT_LIMITS, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { TokenBucket } from './token-bucket.js';
@@ -38,7 +40,18 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(ViewerReporter) private readonly viewers: ViewerReporter,
     @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
-  ) {}
+    @Inject(WORKER_CONTEXT) ctx: WorkerContext,
+  ) {
+    this.agencies = feedAgencies(ctx.config);
+  }
+
+  /** The agencies a client may pick (FEED_AGENCIES with FEED=511; none = one implicit agency). */
+  private readonly agencies: readonly string[];
+
+  /** What `socket.data.agency` holds for `agency`: with one agency or none there is nothing to filter. */
+  private view(agency: string | null): string | null {
+    return this.agencies.length > 1 ? agency : null;
+  }
 
   afterInit(server: TransitServer): void {
     server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
@@ -56,6 +69,8 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     this.metrics.connects.inc();
     if (signal) this.metrics.reconnects.inc({ signal });
     socket.data.routes = null;
+    // Until it subscribes, a client watches the default agency.
+    socket.data.agency = this.view(this.agencies[0] ?? null);
     socket.data.version = 0;
     socket.data.events = new TokenBucket(EVENT_LIMITS.burst, EVENT_LIMITS.perSecond);
     socket.data.refusedInARow = 0;
@@ -63,21 +78,28 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     socket.use((packet, next) => this.limit(socket, packet, next));
     socket.once('disconnect', (reason) => {
       this.metrics.disconnects.inc({ reason });
+      this.viewers.watching(socket.data.agency, null);
       this.viewers.changed();
     });
+    this.viewers.watching(null, socket.data.agency);
     this.viewers.changed();
     this.sendSnapshot(socket);
   }
 
   @SubscribeMessage('subscribe')
   subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody() payload: unknown): SubscribeAck {
-    const parsed = parseSubscribe(payload);
+    const parsed = parseSubscribe(payload, this.agencies);
     const span = tracer.startSpan('socket.io subscribe', { attributes: { 'transit.ok': !('error' in parsed) } });
     span.end();
     if ('error' in parsed) return { status: 'error', message: parsed.error };
     socket.data.routes = parsed.routes;
+    const agency = this.view(parsed.agency);
+    // A disconnect may have run already (the ack of a client that left): do not count it again.
+    if (socket.connected) this.viewers.watching(socket.data.agency, agency);
+    socket.data.agency = agency;
     this.sendSnapshot(socket);
-    return { status: 'ok', routes: parsed.routes ? [...parsed.routes].sort() : [] };
+    const routes = parsed.routes ? [...parsed.routes].sort() : [];
+    return parsed.agency === null ? { status: 'ok', routes } : { status: 'ok', routes, agency: parsed.agency };
   }
 
   /**
@@ -123,17 +145,17 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     const due = [...this.snapshotsDue];
     this.snapshotsDue.clear();
     const snapshot = this.cache.snapshot;
-    const groups = new Map<string, { routes: RouteSet; ids: string[] }>();
+    const groups = new Map<string, { routes: RouteSet; agency: string | null; ids: string[] }>();
     for (const socket of due) {
       socket.data.snapshotPending = false;
       // Without a snapshot the first poll is under way; its snapshot reaches everyone.
       if (!snapshot || !socket.connected) continue;
-      const key = routeSetKey(socket.data.routes);
+      const key = routeSetKey(socket.data.routes, socket.data.agency);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { routes: socket.data.routes, ids: [] }));
+      if (!g) groups.set(key, (g = { routes: socket.data.routes, agency: socket.data.agency, ids: [] }));
       g.ids.push(socket.id);
       socket.data.version = snapshot.version;
     }
-    for (const g of groups.values()) this.server.local.to(g.ids).emit('vehicles:snapshot', filterSnapshot(snapshot!, g.routes));
+    for (const g of groups.values()) this.server.local.to(g.ids).emit('vehicles:snapshot', filterSnapshot(snapshot!, g.routes, g.agency));
   }
 }

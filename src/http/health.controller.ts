@@ -54,6 +54,8 @@ export class HealthController {
       // 'unauthorized' (401/403) and 'rate_limited' (429) are states of their own; notBefore is when the next call may start.
       notBefore: status?.notBefore ? new Date(status.notBefore).toISOString() : null,
       budget: status?.budget ?? null,
+      // FEED=511: the agencies polled now (watched, or within DEMAND_GRACE_MS); the budget is split among them.
+      ...(status?.watchedAgencies ? { watchedAgencies: status.watchedAgencies } : {}),
     };
     return status?.state === 'ok' ? session.up(data) : session.degraded(data);
   }

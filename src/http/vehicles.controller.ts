@@ -1,5 +1,7 @@
 import { BadRequestException, Controller, Get, Headers, Inject, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { Snapshot } from '../domain/vehicle.js';
+import { feedAgencies } from '../feed/feed.factory.js';
+import { pickAgency } from '../gateway/subscribe.schema.js';
 import { filterSnapshot, routeSetKey } from '../store/route-filter.js';
 import { SnapshotCache } from '../worker/snapshot-cache.js';
 import { ViewerReporter } from '../worker/viewer-reporter.js';
@@ -27,18 +29,25 @@ export class VehiclesController {
   @Get('vehicles')
   vehicles(
     @Query('routes') routesParam: unknown,
+    @Query('agency') agencyParam: unknown,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Snapshot | undefined {
     const parsed = parseRoutesQuery(routesParam);
     if ('error' in parsed) throw new BadRequestException(parsed.error);
-    this.viewers.fallbackHit();
+    const agencies = feedAgencies(this.ctx.config);
+    if (agencyParam !== undefined && typeof agencyParam !== 'string') throw new BadRequestException('agency: give one agency id (?agency=SF)');
+    const picked = pickAgency(agencyParam || undefined, agencies);
+    if ('error' in picked) throw new BadRequestException(`agency: ${picked.error}`);
+    // With one agency (or none) there is nothing to filter or to count apart.
+    const agency = agencies.length > 1 ? picked.agency : null;
+    this.viewers.fallbackHit(Date.now(), agency);
     const snapshot = this.cache.snapshot;
     if (!snapshot) {
       res.setHeader('Retry-After', '2');
       throw new ServiceUnavailableException('No vehicle snapshot yet: the first upstream poll is under way; retry in a few seconds.');
     }
-    const etag = snapshotEtag(snapshot.version, routeSetKey(parsed.routes));
+    const etag = snapshotEtag(snapshot.version, routeSetKey(parsed.routes, agency));
     const age = this.cache.ageSeconds();
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-cache');
@@ -47,13 +56,14 @@ export class VehiclesController {
       res.status(304);
       return undefined;
     }
-    return filterSnapshot(snapshot, parsed.routes);
+    return filterSnapshot(snapshot, parsed.routes, agency);
   }
 
   /** What the browser map needs to know of the server's settings. */
   @Get('config')
-  clientConfig(): { tileUrl: string; tileAttribution: string; fallbackIntervalMs: number } {
+  clientConfig(): { tileUrl: string; tileAttribution: string; fallbackIntervalMs: number; agencies: string[] } {
     const c = this.ctx.config;
-    return { tileUrl: c.TILE_URL, tileAttribution: c.TILE_ATTRIBUTION, fallbackIntervalMs: c.FALLBACK_INTERVAL_MS };
+    // `agencies`: what `subscribe` may name (the first is the default); the map shows a picker for more than one.
+    return { tileUrl: c.TILE_URL, tileAttribution: c.TILE_ATTRIBUTION, fallbackIntervalMs: c.FALLBACK_INTERVAL_MS, agencies: [...feedAgencies(c)] };
   }
 }

@@ -1,3 +1,4 @@
+import type { AgencyViewers } from '../demand/demand.js';
 import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { FeedStatus } from '../poller/feed-status.js';
 
@@ -31,7 +32,8 @@ export type PrimaryMessage =
 /** Worker → primary. */
 export type WorkerMessage =
   | { t: 'ready'; internalPort: number }
-  | { t: 'viewers'; sockets: number; lastFallbackAt: number }
+  /** Absolute viewer counts; `agencies` per agency watched when the feed has several (FEED_AGENCIES). */
+  | { t: 'viewers'; sockets: number; lastFallbackAt: number; agencies?: Record<string, AgencyViewers> }
   | { t: 'max-requests'; served: number }
   /** Connections taken (`acked`) and closed since the last report, by `conn` id. */
   | { t: 'conns'; acked: number[]; closed: number[] }

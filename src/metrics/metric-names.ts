@@ -57,6 +57,11 @@ export const UPSTREAM_REQUEST_DURATION_SECONDS = 'transit_upstream_request_durat
 export const POLLER_ACTIVE = 'transit_poller_active';
 /** Gauge: viewers holding demand open, summed over workers. */
 export const DEMAND_VIEWERS = 'transit_demand_viewers';
+/** Gauge {agency}: viewers of this instance per agency (FEED=511 with FEED_AGENCIES), a fallback viewer counting one. */
+export const AGENCY_VIEWERS = 'transit_agency_viewers';
+/** Gauge {agency}: 1 while the agency is polled (someone in the deployment watches it, or did within DEMAND_GRACE_MS), else 0. */
+export const AGENCY_POLLED = 'transit_agency_polled';
+
 /** Gauge: seconds since the newest vehicle snapshot was fetched. */
 export const SNAPSHOT_AGE_SECONDS = 'transit_snapshot_age_seconds';
 /** Histogram: time to fan one delta out to every client of a worker. */
@@ -324,6 +329,20 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     help: 'Viewers holding upstream demand open, summed over workers.',
     labelNames: [],
     aggregator: 'sum',
+  },
+  {
+    name: AGENCY_VIEWERS,
+    type: 'gauge',
+    help: 'Viewers of this instance per agency (FEED=511), an HTTP fallback viewer counting one; absent for feeds with one implicit agency.',
+    labelNames: ['agency'],
+    aggregator: 'sum',
+  },
+  {
+    name: AGENCY_POLLED,
+    type: 'gauge',
+    help: '1 while the agency is polled (watched, or within DEMAND_GRACE_MS of its last viewer), else 0; FEED=511 only.',
+    labelNames: ['agency'],
+    aggregator: 'max',
   },
   {
     name: SNAPSHOT_AGE_SECONDS,

@@ -16,8 +16,12 @@ export interface PrimaryGaugeSources {
   openConnections: () => number;
   /** How the budget paces the poller (interval, budget, calls per poll). */
   pacing?: Pacing;
+  /** The interval in use now (with agencies it follows the watched set); default `pacing.intervalMs`. */
+  effectiveIntervalMs?: () => number;
   /** Whether upstream refuses the API key right now. */
   unauthorized?: () => boolean;
+  /** Viewers of this instance per agency, and the agencies polled now (FEED=511; absent otherwise). */
+  agencies?: { viewers: () => ReadonlyMap<string, number>; polled: () => readonly string[] };
 }
 
 /** Metrics the primary owns: upstream, poller, demand, snapshot age, worker restarts. */
@@ -44,12 +48,22 @@ export class PrimaryMetrics {
     gauge(M.ROUTER_OPEN_CONNECTIONS, r, (g) => g.set(live.openConnections()));
     gauge(M.POLLER_ACTIVE, r, (g) => g.set(live.pollerActive() ? 1 : 0));
     gauge(M.DEMAND_VIEWERS, r, (g) => g.set(live.viewers()));
+    const agencies = live.agencies;
+    if (agencies) {
+      gauge(M.AGENCY_VIEWERS, r, (g) => {
+        for (const [agency, n] of agencies.viewers()) g.set({ agency }, n);
+      });
+      gauge(M.AGENCY_POLLED, r, (g) => {
+        const polled = new Set(agencies.polled());
+        for (const agency of agencies.viewers().keys()) g.set({ agency }, polled.has(agency) ? 1 : 0);
+      });
+    }
     gauge(M.SNAPSHOT_AGE_SECONDS, r, (g) => g.set((Date.now() - (live.lastSuccessAt() ?? live.startedAt)) / 1000));
     gauge(M.POLL_INTERVAL_SECONDS, r).set(config.POLL_INTERVAL_MS / 1000);
     gauge(M.UPSTREAM_DAILY_BUDGET, r).set(config.UPSTREAM_DAILY_BUDGET);
     gauge(M.FEEDS, r).set(live.pacing?.callsPerPoll ?? 1);
     gauge(M.UPSTREAM_BUDGET_PER_HOUR, r).set(live.pacing?.budgetPerHour ?? Infinity);
-    gauge(M.POLL_EFFECTIVE_INTERVAL_SECONDS, r).set((live.pacing?.intervalMs ?? config.POLL_INTERVAL_MS) / 1000);
+    gauge(M.POLL_EFFECTIVE_INTERVAL_SECONDS, r, (g) => g.set((live.effectiveIntervalMs?.() ?? live.pacing?.intervalMs ?? config.POLL_INTERVAL_MS) / 1000));
     gauge(M.UPSTREAM_UNAUTHORIZED, r, (g) => g.set(live.unauthorized?.() ? 1 : 0));
     this.budgetDeferred = counter(M.UPSTREAM_BUDGET_DEFERRED_TOTAL, r);
     zero(this.budgetDeferred, 'reason', M.BUDGET_DEFERRAL_REASONS);

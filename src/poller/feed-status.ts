@@ -4,11 +4,11 @@ import type { FeedFailure, FeedKind } from '../feed/feed.js';
 export interface BudgetStatus {
   /** Upstream calls allowed in any rolling hour; `null` = unlimited. */
   perHour: number | null;
-  /** Upstream calls one poll makes (511.org: one per agency). */
+  /** Upstream calls one poll makes (511.org: one per watched agency). */
   callsPerPoll: number;
   /** POLL_INTERVAL_MS as configured. */
   configuredIntervalMs: number;
-  /** The interval used: configured, or stretched by the budget. */
+  /** The interval used: configured, or stretched by the budget (split among the watched agencies). */
   effectiveIntervalMs: number;
   /** `memory`: this process; `redis`: shared by the deployment; `none`: unlimited. */
   store: 'memory' | 'redis' | 'none';
@@ -39,4 +39,9 @@ export interface FeedStatus {
   notBefore?: number | null;
   /** The upstream budget; absent from instances older than the budget. */
   budget?: BudgetStatus;
+  /**
+   * Agencies polled now (someone watches them, or did within DEMAND_GRACE_MS), in
+   * FEED_AGENCIES order; absent for a feed with one implicit agency.
+   */
+  watchedAgencies?: string[];
 }

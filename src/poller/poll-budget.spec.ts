@@ -24,6 +24,24 @@ function scriptedFeed(callsPerFetch: number, answer: (n: number) => FeedError | 
   return { feed, times };
 }
 
+/** A 511-like feed of several agencies: records which agency each upstream call asked for, and when. */
+function agencyFeed(agencies: string[], answer: () => FeedError | null = () => null) {
+  const calls: { at: number; agency: string }[] = [];
+  const feed: Feed = {
+    kind: '511',
+    callsPerFetch: agencies.length,
+    agencies,
+    async fetch(_signal, which = agencies) {
+      for (const agency of which) calls.push({ at: Date.now(), agency });
+      const error = answer();
+      if (error) throw error;
+      const vehicles = which.map((a) => ({ id: `${a}:v`, routeId: 'N', lat: 37.7, lon: -122.4, bearing: null, updatedAt: Date.now() }));
+      return { vehicles, fetchedAt: Date.now(), calls: which.length };
+    },
+  };
+  return { feed, calls };
+}
+
 function controller(opts: { feed: Feed; budgetPerHour: number | null; pollIntervalMs: number; graceMs?: number; window?: CallWindow }) {
   let demand: Demand = { sockets: 0, fallback: false };
   const pacing = planPacing(opts.pollIntervalMs, opts.budgetPerHour, opts.feed.callsPerFetch ?? 1);
@@ -43,7 +61,13 @@ function controller(opts: { feed: Feed; budgetPerHour: number | null; pollInterv
     demand = { sockets, fallback: false };
     ctl.demandChanged();
   };
-  return { ctl, watch, deferred, pacing };
+  /** Viewers per agency, as the workers' reports sum them. */
+  const watchAgencies = (viewers: Record<string, number>) => {
+    const agencies = Object.fromEntries(Object.entries(viewers).map(([a, n]) => [a, { sockets: n, fallbackUntil: 0 }]));
+    demand = { sockets: Object.values(viewers).reduce((a, b) => a + b, 0), fallback: false, agencies };
+    ctl.demandChanged();
+  };
+  return { ctl, watch, watchAgencies, deferred, pacing };
 }
 
 /** The most calls any rolling hour (t - 1 h, t] holds. */
@@ -106,45 +130,118 @@ describe('PollController with an enforced upstream budget', () => {
     expect(shared.max).toBeGreaterThanOrEqual(59);
   });
 
-  it('a scripted day of viewing across 3 agencies: never above 60 calls in a rolling hour; calls/day against always-on', async () => {
-    const random = prng(511);
+  it('a scripted day of viewing across 3 agencies: each agency polled only while watched, never above 60 calls in a rolling hour', async () => {
+    const AGENCIES = ['SF', 'AC', 'BA'];
+    const GRACE_MS = 30_000;
     // 500s for one hour at 08:00, one 429 (Retry-After 10 min) at about noon.
-    const { feed, times } = scriptedFeed(3, () => {
-      const hour = new Date(Date.now()).getUTCHours();
-      if (hour === 8) return new FeedError('http_error', 'upstream answered 500');
-      if (hour === 12 && new Date(Date.now()).getUTCMinutes() < 3) return new FeedError('rate_limited', 'upstream answered 429', { retryAfterMs: 600_000 });
+    const answer = () => {
+      const at = new Date(Date.now());
+      if (at.getUTCHours() === 8) return new FeedError('http_error', 'upstream answered 500');
+      if (at.getUTCHours() === 12 && at.getUTCMinutes() < 3) return new FeedError('rate_limited', 'upstream answered 429', { retryAfterMs: 600_000 });
       return null;
-    });
-    const { ctl, watch, pacing } = controller({ feed, budgetPerHour: 60, pollIntervalMs: 15_000, graceMs: 30_000 });
-    expect(pacing.intervalMs).toBe(180_000);
-    // Viewers (each watching one of SF, AC, BA) come and go; busier at the commute peaks.
-    let viewers = 0;
-    let watchedMs = 0;
-    for (let minute = 0; minute < 24 * 60; minute++) {
-      const hour = Math.floor(minute / 60);
-      const peak = (hour >= 7 && hour < 10) || (hour >= 16 && hour < 19);
-      const night = hour < 6;
-      const arrive = night ? 0.01 : peak ? 0.5 : 0.12;
-      if (random() < arrive) viewers += 1;
-      if (viewers > 0 && random() < 0.3) viewers -= 1;
-      watch(viewers);
-      if (viewers > 0) watchedMs += 60_000;
+    };
+    /** Viewers of each agency minute by minute: SF busy at the commute peaks, AC from 09:00 to 20:00, BA on evenings only. */
+    const script = (() => {
+      const random = prng(511);
+      const viewers: Record<string, number> = { SF: 0, AC: 0, BA: 0 };
+      const arrival = (agency: string, hour: number): number => {
+        const peak = (hour >= 7 && hour < 10) || (hour >= 16 && hour < 19);
+        if (agency === 'SF') return hour < 6 ? 0.01 : peak ? 0.5 : 0.12;
+        if (agency === 'AC') return hour >= 9 && hour < 20 ? 0.06 : 0;
+        return hour >= 18 && hour < 22 ? 0.08 : 0;
+      };
+      return Array.from({ length: 24 * 60 }, (_, minute) => {
+        for (const a of AGENCIES) {
+          if (random() < arrival(a, Math.floor(minute / 60))) viewers[a]! += 1;
+          if (viewers[a]! > 0 && random() < 0.3) viewers[a]! -= 1;
+        }
+        return { ...viewers };
+      });
+    })();
+
+    // Per agency (this change): the poll asks only for the watched agencies.
+    const { feed, calls } = agencyFeed(AGENCIES, answer);
+    const { ctl, watchAgencies } = controller({ feed, budgetPerHour: 60, pollIntervalMs: 15_000, graceMs: GRACE_MS });
+    const watchedMs: Record<string, number> = { SF: 0, AC: 0, BA: 0 };
+    const intervals = new Set<number>();
+    for (const viewers of script) {
+      watchAgencies(viewers);
+      for (const a of AGENCIES) {
+        if (viewers[a]! > 0) watchedMs[a]! += 60_000;
+      }
+      intervals.add(ctl.feedStatus.budget!.effectiveIntervalMs);
       await vi.advanceTimersByTimeAsync(60_000);
     }
     ctl.stop();
-    const max = maxPerRollingHour(times);
+    // Whole-feed demand (before this change): every agency at every poll while anyone watches.
+    const whole = scriptedFeed(3, answer);
+    const secondDay = Date.now() - T0; // the same script, one fake day later
+    const before = controller({ feed: whole.feed, budgetPerHour: 60, pollIntervalMs: 15_000, graceMs: GRACE_MS });
+    for (const viewers of script) {
+      before.watch(AGENCIES.reduce((n, a) => n + viewers[a]!, 0));
+      await vi.advanceTimersByTimeAsync(60_000);
+    }
+    before.ctl.stop();
+
+    // A call for X is legitimate during a minute X has viewers, or within the grace after it (+1 ms: the wake-up after the deadline).
+    const watchedAt = (agency: string, at: number) => script.some((v, m) => v[agency]! > 0 && at >= T0 + m * 60_000 && at <= T0 + (m + 1) * 60_000 + GRACE_MS + 1);
+    const unwatched = calls.filter((c) => !watchedAt(c.agency, c.at));
+    // Before, each poll asked for all three: the calls for agencies nobody watched were spent for nothing.
+    const wholeCalls = whole.times.filter((_, i) => i % 3 === 0).flatMap((at) => AGENCIES.map((agency) => ({ at: at - secondDay, agency })));
+    const perAgency = Object.fromEntries(AGENCIES.map((a) => [a, calls.filter((c) => c.agency === a).length]));
+    const max = maxPerRollingHour(calls.map((c) => c.at));
+    const hours = (ms: number) => Math.round(ms / 360_000) / 10;
     const figures = {
-      calls: times.length,
+      callsPerAgency: perAgency,
+      calls: calls.length,
       maxPerRollingHour: max,
-      watchedHours: Math.round(watchedMs / 360_000) / 10,
+      watchedHours: Object.fromEntries(AGENCIES.map((a) => [a, hours(watchedMs[a]!)])),
+      effectiveIntervalsMs: [...intervals].sort((a, b) => a - b),
+      wholeFeedDemand: { calls: whole.times.length, callsForUnwatchedAgencies: wholeCalls.filter((c) => !watchedAt(c.agency, c.at)).length, SF: wholeCalls.filter((c) => c.agency === 'SF').length, maxPerRollingHour: maxPerRollingHour(whole.times) },
       alwaysOnAtPollInterval: (86_400_000 / 15_000) * 3,
       alwaysOnAtBudget: 24 * 60,
     };
-    process.stdout.write(`[figure] scripted day, 3 agencies, UPSTREAM_BUDGET_PER_HOUR=60: ${JSON.stringify(figures)}\n`);
+    process.stdout.write(`[figure] scripted day, 3 agencies, UPSTREAM_BUDGET_PER_HOUR=60, demand per agency: ${JSON.stringify(figures)}\n`);
     expect(max).toBeLessThanOrEqual(60);
-    expect(times.length).toBeGreaterThan(0);
-    expect(times.length).toBeLessThan(figures.alwaysOnAtBudget);
-    expect(times.length % 3).toBe(0);
+    expect(unwatched).toEqual([]);
+    // BA is watched on evenings only: never asked for before 18:00.
+    expect(calls.filter((c) => c.agency === 'BA').every((c) => new Date(c.at).getUTCHours() >= 18)).toBe(true);
+    for (const a of AGENCIES) expect(perAgency[a], a).toBeGreaterThan(0);
+    expect(perAgency['SF']).toBeGreaterThan(perAgency['AC']!);
+    // The budget is split among the watched agencies: one, two or three of them.
+    expect(figures.effectiveIntervalsMs).toEqual([60_000, 120_000, 180_000]);
+    expect(calls.length).toBeLessThan(figures.alwaysOnAtBudget);
+    expect(maxPerRollingHour(whole.times)).toBeLessThanOrEqual(60);
+    // The same hourly budget, spent on the agencies watched: SF is asked for far more often.
+    expect(perAgency['SF']).toBeGreaterThan(2 * figures.wholeFeedDemand.SF);
+    expect(figures.wholeFeedDemand.callsForUnwatchedAgencies).toBeGreaterThan(calls.length / 2);
+  });
+
+  it('splits the budget among the watched agencies and recomputes the interval when the set changes', async () => {
+    const { feed, calls } = agencyFeed(['SF', 'AC', 'BA']);
+    const { ctl, watchAgencies } = controller({ feed, budgetPerHour: 60, pollIntervalMs: 15_000 });
+    const seen = () => calls.map((c) => `${(c.at - T0) / 1000}:${c.agency}`);
+    const interval = () => ctl.feedStatus.budget!.effectiveIntervalMs;
+    watchAgencies({ SF: 1 });
+    expect(ctl.feedStatus).toMatchObject({ watchedAgencies: ['SF'], budget: { callsPerPoll: 1, effectiveIntervalMs: 60_000 } });
+    await vi.advanceTimersByTimeAsync(90_000);
+    // AC was never asked for: it is asked for at once, with SF; then every 2 × 60 s.
+    watchAgencies({ SF: 1, AC: 2 });
+    expect(interval()).toBe(120_000);
+    await vi.advanceTimersByTimeAsync(160_000);
+    watchAgencies({ SF: 1, AC: 2, BA: 1 });
+    expect(ctl.feedStatus).toMatchObject({ watchedAgencies: ['SF', 'AC', 'BA'], budget: { callsPerPoll: 3, effectiveIntervalMs: 180_000 } });
+    await vi.advanceTimersByTimeAsync(250_000);
+    // Back to SF alone (no grace here): one interval after its last call, which is overdue.
+    watchAgencies({ SF: 1 });
+    expect(interval()).toBe(60_000);
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(seen()).toEqual(['0:SF', '60:SF', '90:SF', '90:AC', '210:SF', '210:AC', '250:SF', '250:AC', '250:BA', '430:SF', '430:AC', '430:BA', '500:SF', '560:SF']);
+    watchAgencies({});
+    expect(ctl.feedStatus).toMatchObject({ polling: false, watchedAgencies: [] });
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(14);
+    ctl.stop();
   });
 
   it('429 with Retry-After: the next call waits exactly that long, also across a reload', async () => {

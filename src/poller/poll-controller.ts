@@ -1,9 +1,11 @@
-import { hasDemand, type Demand } from '../demand/demand.js';
-import { isPolling, stepGate, type GateState } from '../demand/demand-gate.js';
+import { nextFallbackExpiry, watchedAgencies } from '../demand/agency-demand.js';
+import { nextGraceEnd, polledAgencies, stepAgencyGates } from '../demand/agency-gates.js';
+import type { Demand } from '../demand/demand.js';
+import type { GateState } from '../demand/demand-gate.js';
 import { FeedError, type Feed } from '../feed/feed.js';
 import type { StoreUpdate, VehicleStore } from '../store/vehicle-store.js';
 import { nextCallAt } from './backoff.js';
-import type { CallWindow, Pacing } from './call-budget.js';
+import { planPacing, type CallWindow, type Pacing } from './call-budget.js';
 import type { FeedStatus } from './feed-status.js';
 
 /** One finished upstream call, for metrics, logs and traces. */
@@ -23,7 +25,11 @@ export interface PollControllerOptions {
   store: VehicleStore;
   /** Reads the instance's demand now (derived from live worker reports). */
   demand: () => Demand;
-  /** Time between polls: POLL_INTERVAL_MS, or the longer interval the budget requires (see `planPacing`). */
+  /**
+   * Time between polls: POLL_INTERVAL_MS, or the longer interval the budget requires (see
+   * `planPacing`). For a feed with `agencies` and a `pacing`, recomputed from the agencies
+   * being polled whenever that set changes.
+   */
   intervalMs: number;
   /** The enforced rolling-hour budget; every poll reserves `feed.callsPerFetch` calls first. Unset = unlimited. */
   budget?: CallWindow;
@@ -50,9 +56,17 @@ export interface PollControllerOptions {
  * `graceMs`, then stops. With a `budget`, no poll starts unless its calls fit in the rolling
  * hour (else it waits until they do); a 429's `Retry-After` and a refused key (slow probe)
  * also hold the next call back, across demand changes too.
+ *
+ * A feed with `agencies` (511.org) has one gate per agency: each poll asks only for the
+ * agencies someone watches (or did within `graceMs`), and the interval is the budget split
+ * among them: `max(POLL_INTERVAL_MS, 3600 s × polled agencies / budget)`.
  */
 export class PollController {
-  private gate: GateState = { kind: 'idle' };
+  private gates = new Map<string, GateState>();
+  /** Gate keys: the feed's agencies, or `''` for a feed with one implicit agency. */
+  private readonly keys: readonly string[];
+  /** When each agency was last asked for (agency feeds only). */
+  private readonly lastPolled = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private inFlight: AbortController | undefined;
@@ -65,6 +79,7 @@ export class PollController {
 
   constructor(private readonly opts: PollControllerOptions) {
     this.now = opts.now ?? Date.now;
+    this.keys = opts.feed.agencies?.length ? opts.feed.agencies : [''];
     this.status = {
       feed: opts.feed.kind,
       polling: false,
@@ -84,11 +99,13 @@ export class PollController {
         deferrals: 0,
       },
     };
+    this.refreshAgencyStatus();
   }
 
   /** A copy of the current feed status. */
   get feedStatus(): FeedStatus {
-    return { ...this.status, budget: this.status.budget && { ...this.status.budget } };
+    const agencies = this.status.watchedAgencies;
+    return { ...this.status, budget: this.status.budget && { ...this.status.budget }, ...(agencies ? { watchedAgencies: [...agencies] } : {}) };
   }
 
   /** Re-reads demand and opens or closes the gate; call whenever a viewer report changes. */
@@ -96,13 +113,16 @@ export class PollController {
     if (this.stopped || !this.enabled) return;
     const now = this.now();
     const demand = this.opts.demand();
-    const step = stepGate(this.gate, hasDemand(demand), now, this.opts.graceMs);
-    const wasPolling = isPolling(this.gate);
-    this.gate = step.state;
+    const before = polledAgencies(this.gates).join(',');
+    const watched = watchedAgencies(demand, this.opts.feed.agencies ?? [], now);
+    const step = stepAgencyGates(this.gates, this.keys, watched, now, this.opts.graceMs);
+    this.gates = step.gates;
+    const after = polledAgencies(this.gates).join(',');
     this.scheduleWake(demand, now);
-    if (step.opened) this.startPolling(now);
-    if (step.closed) this.stopPolling();
-    if (wasPolling !== isPolling(this.gate)) this.publishStatus();
+    if (!this.polling()) this.stopPolling();
+    // A newly watched agency is asked for soon; a changed set changes the interval.
+    else if (step.opened.length > 0 || before !== after) this.reschedule(now);
+    if (before !== after) this.publishStatus();
   }
 
   /**
@@ -113,7 +133,7 @@ export class PollController {
     if (enabled === this.enabled) return;
     this.enabled = enabled;
     if (enabled) return this.demandChanged();
-    this.gate = { kind: 'idle' };
+    this.gates = new Map();
     this.stopPolling();
     clearTimeout(this.wakeTimer);
     this.publishStatus();
@@ -130,20 +150,51 @@ export class PollController {
   /** Re-evaluates the gate when the grace period or the fallback window ends. */
   private scheduleWake(demand: Demand, now: number): void {
     clearTimeout(this.wakeTimer);
-    const deadlines: number[] = [];
-    if (this.gate.kind === 'grace') deadlines.push(this.gate.until);
-    if (demand.fallback && demand.fallbackUntil) deadlines.push(demand.fallbackUntil);
+    const deadlines = [nextGraceEnd(this.gates), nextFallbackExpiry(demand, now)].filter((t): t is number => t !== null);
     if (deadlines.length === 0) return;
     const at = Math.min(...deadlines);
     this.wakeTimer = setTimeout(() => this.demandChanged(), Math.max(0, at - now) + 1);
     this.wakeTimer.unref();
   }
 
-  private startPolling(now: number): void {
+  /** Whether any gate lets the poller run. */
+  private polling(): boolean {
+    return polledAgencies(this.gates).length > 0;
+  }
+
+  /** Whether the feed is asked agency by agency. */
+  private get byAgency(): boolean {
+    return (this.opts.feed.agencies?.length ?? 0) > 0;
+  }
+
+  /** The interval for the agencies polled now (at least one): the budget split among them. */
+  private interval(): number {
+    const pacing = this.opts.pacing;
+    if (!this.byAgency || !pacing) return this.opts.intervalMs;
+    return planPacing(pacing.configuredIntervalMs, pacing.budgetPerHour, Math.max(1, polledAgencies(this.gates).length)).intervalMs;
+  }
+
+  /** When `key`'s data was last asked for, or null when it never was (as far as this instance knows). */
+  private lastPollOf(key: string): number | null {
+    const snapshot = this.opts.store.snapshot;
     // The snapshot may come from another instance's poll: keep the deployment's cadence.
-    const last = Math.max(this.status.lastSuccessAt ?? 0, this.opts.store.snapshot?.generatedAt ?? 0) || null;
-    const due = Math.max(last === null ? now : last + this.opts.intervalMs, this.status.notBefore ?? 0);
-    this.schedulePoll(Math.max(0, due - now));
+    if (!this.byAgency) return Math.max(this.status.lastSuccessAt ?? 0, snapshot?.generatedAt ?? 0) || null;
+    const own = this.lastPolled.get(key);
+    if (own !== undefined) return own;
+    const prefix = this.keys.length > 1 ? `${key}:` : '';
+    return snapshot?.vehicles.some((v) => v.id.startsWith(prefix)) ? snapshot.generatedAt : null;
+  }
+
+  /** (Re)plans the next poll: one interval after the stalest polled agency was last asked for, not before `notBefore`. */
+  private reschedule(now: number): void {
+    if (this.inFlight) return; // its end plans the next one
+    const interval = this.interval();
+    let due = Infinity;
+    for (const key of polledAgencies(this.gates)) {
+      const last = this.lastPollOf(key);
+      due = Math.min(due, last === null ? now : last + interval);
+    }
+    this.schedulePoll(Math.max(0, Math.max(due, this.status.notBefore ?? 0) - now));
   }
 
   private stopPolling(): void {
@@ -158,7 +209,7 @@ export class PollController {
   }
 
   private mayPoll(): boolean {
-    return !this.inFlight && !this.stopped && this.enabled && isPolling(this.gate);
+    return !this.inFlight && !this.stopped && this.enabled && this.polling();
   }
 
   private async poll(): Promise<void> {
@@ -166,30 +217,32 @@ export class PollController {
     if (!this.mayPoll()) return;
     const abort = new AbortController();
     this.inFlight = abort;
-    let nextAt = this.now() + this.opts.intervalMs;
+    const agencies = this.byAgency ? polledAgencies(this.gates) : undefined;
+    const cost = agencies ? agencies.length : (this.opts.feed.callsPerFetch ?? 1);
+    let nextAt = this.now() + this.interval();
     try {
-      const deferredUntil = await this.reserve();
+      const deferredUntil = await this.reserve(cost);
       if (deferredUntil !== null) {
         nextAt = deferredUntil;
         return;
       }
-      if (abort.signal.aborted || !this.enabled || !isPolling(this.gate)) return;
-      nextAt = await this.call(abort.signal);
+      if (abort.signal.aborted || !this.enabled || !this.polling()) return;
+      nextAt = await this.call(abort.signal, cost, agencies);
     } finally {
       this.inFlight = undefined;
-      this.status.notBefore = nextAt > this.now() + this.opts.intervalMs ? nextAt : null;
+      this.status.notBefore = nextAt > this.now() + this.interval() ? nextAt : null;
       this.publishStatus();
       if (this.mayPoll() && !this.pollTimer) this.schedulePoll(Math.max(0, nextAt - this.now()));
     }
   }
 
   /** Reserves this poll's calls in the budget: `null` when granted, else when to try again. */
-  private async reserve(): Promise<number | null> {
+  private async reserve(cost: number): Promise<number | null> {
     const window = this.opts.budget;
     if (!window) return null;
     const now = this.now();
     try {
-      const admission = await window.take(this.opts.feed.callsPerFetch ?? 1, now);
+      const admission = await window.take(cost, now);
       if (this.status.budget) this.status.budget.callsInWindow = admission.used;
       if (admission.granted) return null;
       if (this.status.budget) this.status.budget.deferrals += 1;
@@ -198,20 +251,21 @@ export class PollController {
     } catch (error) {
       // Fail closed: without the shared count, a call could overspend the deployment's key.
       if (this.status.budget) this.status.budget.deferrals += 1;
-      this.opts.onDeferred?.(now + this.opts.intervalMs, error as Error);
-      return now + this.opts.intervalMs;
+      this.opts.onDeferred?.(now + this.interval(), error as Error);
+      return now + this.interval();
     }
   }
 
-  /** One upstream call (traced); resolves with when the next one may start. */
-  private async call(signal: AbortSignal): Promise<number> {
+  /** One upstream call (traced) for `agencies` (every one when unset); resolves with when the next one may start. */
+  private async call(signal: AbortSignal, cost: number, agencies: readonly string[] | undefined): Promise<number> {
     const started = this.now();
-    this.status.calls += this.opts.feed.callsPerFetch ?? 1;
+    this.status.calls += cost;
+    for (const a of agencies ?? []) this.lastPolled.set(a, started);
     let failure: FeedError | Error | null = null;
     // Failures are recorded inside the (traced) call, so their log line carries the trace id.
     const run = async () => {
       try {
-        return await this.fetchAndStore(signal, started);
+        return await this.fetchAndStore(signal, started, agencies);
       } catch (error) {
         failure = error as Error;
         this.recordFailure(failure, started);
@@ -224,7 +278,7 @@ export class PollController {
       // recorded above
     }
     const f = failure as FeedError | Error | null;
-    return nextCallAt(this.opts.intervalMs, {
+    return nextCallAt(this.interval(), {
       started,
       ended: this.now(),
       failure: f instanceof FeedError ? f.failure : f ? 'unknown' : null,
@@ -233,8 +287,8 @@ export class PollController {
     });
   }
 
-  private async fetchAndStore(signal: AbortSignal, started: number): Promise<number> {
-    const result = await this.opts.feed.fetch(signal);
+  private async fetchAndStore(signal: AbortSignal, started: number, agencies: readonly string[] | undefined): Promise<number> {
+    const result = await this.opts.feed.fetch(signal, agencies);
     const at = this.now();
     const update = this.opts.store.apply(result.vehicles, at);
     this.status.state = 'ok';
@@ -260,8 +314,20 @@ export class PollController {
     return this.streak;
   }
 
+  /** The watched agencies and what they cost per poll, for `/readyz` (agency feeds). */
+  private refreshAgencyStatus(): void {
+    if (!this.byAgency) return;
+    const polled = polledAgencies(this.gates);
+    this.status.watchedAgencies = polled;
+    if (this.status.budget) {
+      this.status.budget.callsPerPoll = Math.max(1, polled.length);
+      this.status.budget.effectiveIntervalMs = this.interval();
+    }
+  }
+
   private publishStatus(): void {
-    this.status.polling = isPolling(this.gate);
+    this.status.polling = this.polling();
+    this.refreshAgencyStatus();
     this.opts.onStatus?.(this.feedStatus);
   }
 }

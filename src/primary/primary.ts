@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
+import { agencyViewers } from '../demand/agency-demand.js';
 import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.js';
 import { LocalCoordinator, type Coordinator } from '../coordination/coordinator.js';
 import { RedisCoordinator } from '../coordination/redis-coordinator.js';
@@ -61,7 +62,9 @@ export async function runPrimary(config: Config): Promise<void> {
   const { pacing, window: budget } = createBudget(config, feed.callsPerFetch ?? 1, (err) =>
     logger.warn({ err: err.message, event: 'redis_error' }, 'Redis (upstream budget) connection problem; polls wait until the shared count answers'),
   );
-  logger.info({ event: 'upstream_budget', budgetPerHour: pacing.budgetPerHour, callsPerPoll: pacing.callsPerPoll, configuredIntervalMs: pacing.configuredIntervalMs, intervalMs: pacing.intervalMs, store: budget?.kind ?? 'none' }, pacing.explanation);
+  const agencies = feed.agencies ?? [];
+  const perAgency = agencies.length > 1 ? `; each poll asks only for the agencies being watched, so the interval is max(POLL_INTERVAL_MS, 3600 s × watched agencies ÷ UPSTREAM_BUDGET_PER_HOUR), the above with all ${agencies.length} watched` : '';
+  logger.info({ event: 'upstream_budget', budgetPerHour: pacing.budgetPerHour, callsPerPoll: pacing.callsPerPoll, configuredIntervalMs: pacing.configuredIntervalMs, intervalMs: pacing.intervalMs, store: budget?.kind ?? 'none', ...(agencies.length > 1 ? { agencies } : {}) }, pacing.explanation + perAgency);
   let poller: PollController;
   /** The leader's last successful poll, as it published it (instances sharing REDIS_URL). */
   let leaderSuccessAt: number | null = null;
@@ -73,7 +76,9 @@ export async function runPrimary(config: Config): Promise<void> {
     startedAt: Date.now(),
     openConnections: () => router.openConnections,
     pacing,
+    effectiveIntervalMs: () => poller.feedStatus.budget?.effectiveIntervalMs ?? pacing.intervalMs,
     unauthorized: () => poller.feedStatus.state === 'unauthorized',
+    agencies: agencies.length > 0 ? { viewers: () => agencyViewers(localDemand(), agencies, Date.now()), polled: () => poller.feedStatus.watchedAgencies ?? [] } : undefined,
   });
   poller = new PollController({
     feed,
@@ -162,7 +167,7 @@ export async function runPrimary(config: Config): Promise<void> {
 
   function onWorkerMessage(id: number, msg: WorkerMessage): void {
     if (msg.t === 'viewers') {
-      reports.set(id, { sockets: msg.sockets, lastFallbackAt: msg.lastFallbackAt });
+      reports.set(id, { sockets: msg.sockets, lastFallbackAt: msg.lastFallbackAt, agencies: msg.agencies });
       demandChanged();
     } else if (msg.t === 'ready') {
       const snapshot = store.snapshot;

@@ -82,3 +82,24 @@ describe('route filters', () => {
     expect(filterDelta(delta, new Set(['14']), previous).removals).toEqual(['c']);
   });
 });
+
+describe('agency filters (several agencies: ids are <agency>:<id>)', () => {
+  const snap = { version: 4, generatedAt: 5, vehicles: [v('SF:1', 'N'), v('SF:2', '38'), v('AC:1', 'N'), v('ACE:9', 'N')] };
+
+  it('a client watching AC gets only AC vehicles, also with a route filter; null filters nothing', () => {
+    expect(filterSnapshot(snap, null, 'AC').vehicles.map((x) => x.id)).toEqual(['AC:1']);
+    expect(filterSnapshot(snap, new Set(['N']), 'SF').vehicles.map((x) => x.id)).toEqual(['SF:1']);
+    expect(filterSnapshot(snap, null, null)).toBe(snap);
+    expect(routeSetKey(null, 'AC')).not.toBe(routeSetKey(null, 'SF'));
+    expect(routeSetKey(null, null)).toBe('*');
+  });
+
+  it('deltas carry only the agency watched: upserts and removals of other agencies are left out', () => {
+    const previous = indexById(snap.vehicles);
+    const delta = { fromVersion: 4, version: 5, generatedAt: 6, upserts: [v('SF:1', 'N', 37.8), v('AC:1', '38')], removals: ['SF:2', 'ACE:9'] };
+    expect(filterDelta(delta, null, previous, 'SF')).toMatchObject({ upserts: [{ id: 'SF:1' }], removals: ['SF:2'] });
+    expect(filterDelta(delta, null, previous, 'ACE')).toMatchObject({ upserts: [], removals: ['ACE:9'] });
+    const acOnN = filterDelta(delta, new Set(['N']), previous, 'AC');
+    expect(acOnN).toMatchObject({ upserts: [], removals: ['AC:1'] });
+  });
+});

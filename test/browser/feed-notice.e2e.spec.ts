@@ -46,6 +46,8 @@ describe('browser: simulated-data notice, tile Referer, vehicle popup', () => {
     const note = w.page.locator('#feed-note');
     await note.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await note.textContent()).toMatch(/^Simulated vehicles/);
+    // One implicit agency: no agency picker.
+    expect(await w.page.locator('#agency-field').isHidden()).toBe(true);
   });
 
   it('tile requests carry a Referer (the page origin only, by Referrer-Policy strict-origin-when-cross-origin)', async () => {

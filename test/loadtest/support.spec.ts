@@ -88,6 +88,15 @@ describe('TransitTracker', () => {
     expect(t.subscribedRoutes).toBeUndefined();
   });
 
+  it('with several agencies, counts a vehicle of another agency as foreign once the ack names one', () => {
+    const t = new TransitTracker();
+    t.expectSubscribeAck(1, []);
+    expect(t.observe({ kind: 'ack', id: 1, args: [{ status: 'ok', routes: [], agency: 'AC' }] }, 0).kind).toBe('subscribed');
+    expect(t.subscribedAgency).toBe('AC');
+    const snap = t.observe({ kind: 'event', name: 'vehicles:snapshot', args: [{ version: 1, generatedAt: 0, vehicles: [v('AC:1', '51B'), v('SF:1', 'N'), v('ACE:2', 'X')] }] }, 0);
+    expect(snap).toMatchObject({ kind: 'snapshot', vehicles: 3, foreign: 2 });
+  });
+
   it('reports a subscribe error ack and ignores other acks', () => {
     const t = new TransitTracker();
     t.expectSubscribeAck(3, ['N']);

@@ -27,6 +27,8 @@ const EXPECTED = [
   'transit_upstream_request_duration_seconds',
   'transit_poller_active',
   'transit_demand_viewers',
+  'transit_agency_viewers',
+  'transit_agency_polled',
   'transit_snapshot_age_seconds',
   'transit_broadcast_duration_seconds',
   'transit_router_refused_total',

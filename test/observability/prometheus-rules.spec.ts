@@ -24,6 +24,7 @@ const ALERTS = [
   'PollingSessionErrors',
   'PollerActiveWithoutViewers',
   'UpstreamOverBudget',
+  'UpstreamUnauthorized',
   'SessionsLostSpike',
   'SnapshotStale',
   'TargetDown',

@@ -71,6 +71,16 @@ describe('Five11Feed against a fake 511.org', () => {
     expect(JSON.stringify(calls.map((c) => c.headers))).not.toContain(KEY);
   });
 
+  it('asks only for the agencies given (the watched ones), keeping the agency prefix', async () => {
+    const fake = await startFake({ SF: [bus('5812')], AC: [bus('5812', { routeId: '51B' })], BA: [bus('77')] });
+    const f = feed(fake, 'siri', ['SF', 'AC', 'BA']);
+    expect(f.agencies).toEqual(['SF', 'AC', 'BA']);
+    const r = await f.fetch(undefined, ['BA', 'AC']);
+    expect(r.calls).toBe(2);
+    expect(r.vehicles.map((v) => v.id)).toEqual(['AC:5812', 'BA:77']);
+    expect(fake.calls().map((c) => c.agency)).toEqual(['AC', 'BA']);
+  });
+
   it('keeps ids as 511 sends them with one agency; an empty delivery is zero vehicles', async () => {
     const fake = await startFake({ SF: [bus('5812')] });
     expect((await feed(fake, 'siri').fetch()).vehicles.map((v) => v.id)).toEqual(['5812']);

@@ -45,6 +45,7 @@ export function five11Url(baseUrl: string, format: Five11Format, agency: string,
 export class Five11Feed implements Feed {
   readonly kind = '511' as const;
   readonly callsPerFetch: number;
+  readonly agencies: readonly string[];
   private readonly sources: { agency: string; fetch: (signal?: AbortSignal) => Promise<FeedResult> }[];
   private readonly apiKey: string;
 
@@ -53,6 +54,7 @@ export class Five11Feed implements Feed {
     if (options.agencies.length === 0) throw new RangeError('FEED=511 needs at least one agency in FEED_AGENCIES');
     this.apiKey = options.apiKey;
     this.callsPerFetch = options.agencies.length;
+    this.agencies = [...options.agencies];
     const now = options.now ?? Date.now;
     const common = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes ?? DEFAULT_FEED_MAX_BYTES, fetchImpl: options.fetchImpl ?? globalThis.fetch, now };
     this.sources = options.agencies.map((agency) => {
@@ -66,12 +68,15 @@ export class Five11Feed implements Feed {
     });
   }
 
-  async fetch(signal?: AbortSignal): Promise<FeedResult> {
+  /** `agencies`: only these (the watched ones), in configured order; ids keep their prefix either way. */
+  async fetch(signal?: AbortSignal, agencies?: readonly string[]): Promise<FeedResult> {
     const prefix = this.sources.length > 1;
+    const only = agencies && new Set(agencies);
+    const sources = only ? this.sources.filter((s) => only.has(s.agency)) : this.sources;
     const vehicles: Vehicle[] = [];
     let skipped = 0;
     let fetchedAt = 0;
-    for (const source of this.sources) {
+    for (const source of sources) {
       let result: FeedResult;
       try {
         result = await source.fetch(signal);
@@ -82,7 +87,7 @@ export class Five11Feed implements Feed {
       fetchedAt = Math.max(fetchedAt, result.fetchedAt);
       for (const v of result.vehicles) vehicles.push(prefix ? { ...v, id: `${source.agency}:${v.id}` } : v);
     }
-    return { vehicles, fetchedAt, skipped, calls: this.sources.length };
+    return { vehicles, fetchedAt, skipped, calls: sources.length };
   }
 
   /** The error without the key, should any layer below have put the URL into a message. */

@@ -44,6 +44,12 @@ describe('vehiclesUrl', () => {
     expect(vehiclesUrl(['N', '38'])).toBe('/api/vehicles?routes=N,38');
     expect(vehiclesUrl(['A B', 'x&y'])).toBe('/api/vehicles?routes=A%20B,x%26y');
   });
+
+  it('names the agency when one is chosen', () => {
+    expect(vehiclesUrl([], '/api/vehicles', 'AC')).toBe('/api/vehicles?agency=AC');
+    expect(vehiclesUrl(['51B'], '/api/vehicles', 'AC')).toBe('/api/vehicles?routes=51B&agency=AC');
+    expect(vehiclesUrl(['N'], '/api/vehicles', null)).toBe('/api/vehicles?routes=N');
+  });
 });
 
 describe('EtagCache', () => {

@@ -5,10 +5,13 @@
  */
 import { isSnapshot, type Snapshot } from './types.js';
 
-/** `/api/vehicles` for all routes, `/api/vehicles?routes=N,38` for some (each id URL-encoded, commas literal). */
-export function vehiclesUrl(routes: readonly string[], base = '/api/vehicles'): string {
-  if (routes.length === 0) return base;
-  return `${base}?routes=${routes.map(encodeURIComponent).join(',')}`;
+/**
+ * `/api/vehicles` for all routes, `/api/vehicles?routes=N,38` for some (each id URL-encoded,
+ * commas literal), plus `agency=AC` when one is chosen.
+ */
+export function vehiclesUrl(routes: readonly string[], base = '/api/vehicles', agency: string | null = null): string {
+  const query = [...(routes.length > 0 ? [`routes=${routes.map(encodeURIComponent).join(',')}`] : []), ...(agency !== null ? [`agency=${encodeURIComponent(agency)}`] : [])];
+  return query.length === 0 ? base : `${base}?${query.join('&')}`;
 }
 
 /**
@@ -100,6 +103,8 @@ export interface FallbackPollerOptions {
   intervalMs: number;
   /** Routes to ask for at each poll (empty = all). */
   routes: () => readonly string[];
+  /** The agency to ask for (null/absent = the server's default). */
+  agency?: () => string | null;
   onOutcome: (outcome: PollOutcome) => void;
   timers?: Timers;
   base?: string;
@@ -178,7 +183,7 @@ export class FallbackPoller {
     const controller = typeof AbortController === 'function' ? new AbortController() : null;
     this.inFlight = controller;
     this.polls++;
-    const url = vehiclesUrl(this.opts.routes(), this.opts.base);
+    const url = vehiclesUrl(this.opts.routes(), this.opts.base, this.opts.agency?.() ?? null);
     const outcome = await pollVehicles(this.opts.fetch, url, this.etags, controller?.signal);
     if (generation !== this.generation || !this.active) return; // stopped or superseded meanwhile
     this.inFlight = null;

@@ -31,6 +31,8 @@ class FakeTransitServer {
   readonly io = new Server(this.http, { path: '/socket.io/' });
   readonly auths: HandshakeAuth[] = [];
   readonly subscribes: string[][] = [];
+  /** Every `subscribe` payload as received. */
+  readonly requests: unknown[] = [];
   readonly sockets: ServerSocket[] = [];
   version = 1;
   vehicles = new Map<string, Vehicle>([
@@ -48,6 +50,7 @@ class FakeTransitServer {
       socket.emit('vehicles:snapshot', this.snapshot([]));
       socket.on('subscribe', (req: { routes: string[] }, ack: (r: unknown) => void) => {
         this.subscribes.push(req.routes);
+        this.requests.push(req);
         const reply = this.subscribeReply(req.routes);
         ack(reply);
         if ((reply as SubscribeAck).status !== 'ok') return;
@@ -151,6 +154,18 @@ describe('LiveClient', () => {
     start({ socketOptions: { transports: ['websocket'] } });
     await waitFor(() => events.some((e) => e.type === 'connect'), 'connect');
     expect(events[0]).toMatchObject({ type: 'connect', transport: 'websocket' });
+  });
+
+  it('names the chosen agency in subscribe (none when there is nothing to choose) and reads it back from the ack', async () => {
+    let agency: string | null = null;
+    server.subscribeReply = (r) => ({ status: 'ok', routes: r, ...(agency ? { agency } : {}) });
+    const c = start({ agency: () => agency });
+    await waitFor(() => acks.length === 1, 'first subscribe ack');
+    agency = 'AC';
+    c.subscribe();
+    await waitFor(() => acks.length === 2, 'second subscribe ack');
+    expect(server.requests).toEqual([{ routes: [] }, { routes: [], agency: 'AC' }]);
+    expect(acks).toEqual([{ status: 'ok', routes: [] }, { status: 'ok', routes: [], agency: 'AC' }]);
   });
 
   it('counts connects across reconnections and re-subscribes each time', async () => {

@@ -8,7 +8,14 @@ import type { StatusEvent } from './status.js';
 import { isDelta, isSnapshot } from './types.js';
 import type { VehicleStore } from './vehicle-store.js';
 
-export type SubscribeAck = { status: 'ok'; routes: string[] } | { status: 'error'; message: string };
+/** The ack of `subscribe`; `agency` is the agency watched (absent when the server has one implicit agency). */
+export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
+
+/** The `subscribe` payload: routes (empty = all) and, when the server lists agencies, the one to watch (default the first). */
+export interface SubscribeRequest {
+  routes: string[];
+  agency?: string;
+}
 
 export interface ServerToClientEvents {
   'vehicles:snapshot': (snapshot: unknown) => void;
@@ -16,7 +23,7 @@ export interface ServerToClientEvents {
 }
 
 export interface ClientToServerEvents {
-  subscribe: (request: { routes: string[] }, ack: (response: unknown) => void) => void;
+  subscribe: (request: SubscribeRequest, ack: (response: unknown) => void) => void;
 }
 
 /** What the handshake sends (`socket.handshake.auth` on the server). */
@@ -34,6 +41,8 @@ export interface LiveClientOptions {
   store: VehicleStore;
   /** Routes to subscribe to (empty = all). */
   routes: () => readonly string[];
+  /** The agency to watch (`GET /api/config` lists them); null/absent = the server's default. */
+  agency?: () => string | null;
   /** The store changed (snapshot or delta applied). */
   onData: (source: 'snapshot' | 'delta') => void;
   onStatus: (event: StatusEvent) => void;
@@ -93,7 +102,9 @@ export class LiveClient {
   subscribe(): void {
     if (!this.socket.connected) return; // sent on the next `connect`
     const routes = [...this.opts.routes()];
-    this.socket.timeout(this.opts.subscribeTimeoutMs ?? 10_000).emit('subscribe', { routes }, (err, response) => {
+    const agency = this.opts.agency?.() ?? null;
+    const request: SubscribeRequest = agency === null ? { routes } : { routes, agency };
+    this.socket.timeout(this.opts.subscribeTimeoutMs ?? 10_000).emit('subscribe', request, (err, response) => {
       if (err) {
         this.opts.onSubscribeResult?.({ status: 'timeout' });
         return;
@@ -187,7 +198,8 @@ function parseAck(response: unknown): SubscribeAck {
   if (typeof response === 'object' && response !== null) {
     const r = response as Record<string, unknown>;
     if (r['status'] === 'ok' && Array.isArray(r['routes'])) {
-      return { status: 'ok', routes: r['routes'].filter((x): x is string => typeof x === 'string') };
+      const routes = r['routes'].filter((x): x is string => typeof x === 'string');
+      return typeof r['agency'] === 'string' ? { status: 'ok', routes, agency: r['agency'] } : { status: 'ok', routes };
     }
     if (r['status'] === 'error') {
       return { status: 'error', message: typeof r['message'] === 'string' ? r['message'] : 'subscribe rejected' };

@@ -22,6 +22,7 @@
  */
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
+import { AgencyPicker } from './agency-picker.js';
 import { FallbackPoller, type FetchLike, type PollOutcome } from './fallback.js';
 import { feedKindFromReadyz, feedNotice } from './feed-notice.js';
 import { formatUpdatedAgo, formatVehicleCount } from './format.js';
@@ -46,6 +47,10 @@ export interface TransitTestHook {
   routes(): string[];
   /** Routes currently selected in the picker (empty = all routes). */
   selectedRoutes(): string[];
+  /** Agencies offered by the agency picker (empty when it is hidden: the server has at most one). */
+  agencies(): string[];
+  /** The agency chosen in the picker; null when there is none to choose. */
+  agency(): string | null;
 }
 
 declare global {
@@ -73,6 +78,8 @@ const els = {
   routesAll: byId('routes-all', HTMLButtonElement),
   routeSummary: byId('route-summary', HTMLElement),
   routeFeedback: byId('route-feedback', HTMLElement),
+  agencyField: byId('agency-field', HTMLElement),
+  agencySelect: byId('agency-select', HTMLSelectElement),
 };
 
 let config: ClientConfig = DEFAULT_CONFIG;
@@ -93,10 +100,21 @@ const picker = new RoutePicker({
   },
 });
 
+// Switching agency re-subscribes: the server answers with that agency's snapshot.
+const agencyPicker = new AgencyPicker({
+  container: els.agencyField,
+  select: els.agencySelect,
+  onChange: () => {
+    live.subscribe();
+    poller.pollNow();
+  },
+});
+
 const live = new LiveClient({
   clientId: newClientId(),
   store,
   routes: () => picker.selected(),
+  agency: () => agencyPicker.selected(),
   onData: () => render(),
   onStatus: (event) => dispatch(event),
   onSubscribeResult: showSubscribeResult,
@@ -108,6 +126,7 @@ const poller = new FallbackPoller({
   fetch: fetchJson,
   intervalMs: config.fallbackIntervalMs,
   routes: () => picker.selected(),
+  agency: () => agencyPicker.selected(),
   onOutcome: onPollOutcome,
 });
 
@@ -177,6 +196,10 @@ async function loadConfig(attempt = 1): Promise<void> {
     config = parseConfig(await res.json());
     poller.setIntervalMs(config.fallbackIntervalMs);
     mapView.setTiles(config.tileUrl, config.tileAttribution);
+    const before = agencyPicker.selected();
+    agencyPicker.setAgencies(config.agencies);
+    // The first subscribe may have gone out before the config arrived (server default): align it.
+    if (agencyPicker.selected() !== before && agencyPicker.selected() !== config.agencies[0]) live.subscribe();
     renderClock();
   } catch (err) {
     console.warn(`[transit] /api/config failed (attempt ${attempt}): ${err instanceof Error ? err.message : String(err)}`);
@@ -191,6 +214,8 @@ window.__transit = {
   status: () => els.status.textContent ?? '',
   routes: () => picker.routes(),
   selectedRoutes: () => picker.selected(),
+  agencies: () => agencyPicker.agencies(),
+  agency: () => agencyPicker.selected(),
 };
 
 /** Shows the simulated-data notice when the server's feed is the simulator (read once from /readyz). */

@@ -104,7 +104,9 @@ describe('payload validation', () => {
       tileUrl: 'https://t/{z}/{x}/{y}.png',
       tileAttribution: '',
       fallbackIntervalMs: 10_000,
+      agencies: [],
     });
+    expect(parseConfig({ agencies: ['SF', 'AC', 7, 'no spaces'] }).agencies).toEqual(['SF', 'AC']);
     expect(parseConfig(null)).toEqual(DEFAULT_CONFIG);
     expect(parseConfig({ fallbackIntervalMs: -1, tileUrl: 5 })).toEqual(DEFAULT_CONFIG);
   });

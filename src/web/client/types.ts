@@ -14,12 +14,15 @@ export interface ClientConfig {
   tileAttribution: string;
   /** How often the HTTP fallback polls `GET /api/vehicles` while the socket is down. */
   fallbackIntervalMs: number;
+  /** Agencies `subscribe` may name (the first is the server's default); the picker shows for more than one. */
+  agencies: string[];
 }
 
 export const DEFAULT_CONFIG: ClientConfig = {
   tileUrl: '',
   tileAttribution: '',
   fallbackIntervalMs: 30_000,
+  agencies: [],
 };
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -36,6 +39,8 @@ export function parseConfig(raw: unknown): ClientConfig {
   if (typeof raw['tileAttribution'] === 'string') config.tileAttribution = raw['tileAttribution'];
   const interval = raw['fallbackIntervalMs'];
   if (isFiniteNumber(interval) && interval >= 100) config.fallbackIntervalMs = interval;
+  const agencies = raw['agencies'];
+  if (Array.isArray(agencies)) config.agencies = agencies.filter((a): a is string => typeof a === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(a));
   return config;
 }
 
