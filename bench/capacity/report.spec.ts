@@ -16,6 +16,8 @@ const row = (o: Partial<StepResult> & Pick<StepResult, 'target' | 'clients'>): S
   rssMiB: 500,
   primaryRssMiB: 150,
   kibPerClient: 100,
+  connectCoreSecondsPerK: 0.5,
+  settleS: 3,
   ...o,
 });
 
@@ -37,12 +39,12 @@ describe('capacity report', () => {
     ]);
     expect(lines[0]).toContain('service 2000, reference 1000, ratio 2.00×');
     expect(lines[1]).toBe('  400s over all steps: service 0, reference 3');
-    expect(lines.join('\n')).toContain('at N = 1000: server cores 0.50× the reference\'s (0.20 vs 0.40), KiB per client 0.80× (80.0 vs 100.0)');
+    expect(lines.join('\n')).toContain('at N = 1000: server cores 0.50× the reference\'s (0.20 vs 0.40), KiB per client 0.80× (80.0 vs 100.0), delay p99 1.00× (120 vs 120 ms), connect work 1.00× (0.50 vs 0.50 core-s per 1000)');
   });
 
   it('prints errors by kind in one row', () => {
     const text = formatRow(row({ target: 'reference', clients: 100, connected: 97, errors: { connect_400: 2, lost_connect: 1, 'disconnect:ping timeout': 4 } }));
-    expect(text).toContain('| 97 (100) | 2 / 0 | 1 | disconnect:ping timeout 4 |');
+    expect(text).toContain('| 97 (100) | 2 / 0 | 1 | disconnect:ping timeout 4 |'); expect(text).toContain('| 100.0 | 0.50 | yes |');
     expect(text.endsWith('| yes |')).toBe(true); // 97 % connected, spread within 1 s: held, losses shown beside
   });
 });

@@ -13,8 +13,8 @@ export const CONNECTED_SHARE = 0.9;
 export const heldBy = (r: StepResult): boolean => r.connected >= CONNECTED_SHARE * r.clients && r.spread.p95 !== null && r.spread.p95 <= SPREAD_LIMIT_MS;
 
 export const HEADER = [
-  '| clients | N | server | connected (open at end) | 400 at connect / in session | lost CONNECT | other errors | spread p50/p95/p99 ms | delay p50/p95/p99 ms | server cores (primary + workers) | generator cores | machine cores | RSS MiB (primary) | KiB/client | held |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| clients | N | server | connected (open at end) | 400 at connect / in session | lost CONNECT | other errors | spread p50/p95/p99 ms | delay p50/p95/p99 ms | server cores (primary + workers) | generator cores | machine cores | RSS MiB (primary) | KiB/client | connect core-s per 1000 | held |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ].join('\n');
 
 const n = (v: number | null, digits = 0) => (v === null ? '–' : v.toFixed(digits));
@@ -39,6 +39,7 @@ export function formatRow(r: StepResult): string {
     n(r.cores.machine, 2),
     `${n(r.rssMiB)} (${n(r.primaryRssMiB)})`,
     n(r.kibPerClient, 1),
+    n(r.connectCoreSecondsPerK, 2),
     heldBy(r) ? 'yes' : 'no',
     '',
   ].join(' | ').trim();
@@ -64,7 +65,7 @@ export function summary(results: readonly StepResult[]): string[] {
     const pick = both.filter((s) => heldBy(s) && heldBy(of('reference').find((r) => r.clients === s.clients)!)).at(-1) ?? both.at(-1);
     if (pick) {
       const refAt = of('reference').find((r) => r.clients === pick.clients)!;
-      lines.push(`  at N = ${pick.clients}: server cores ${ratio(pick.cores.server, refAt.cores.server)} the reference's (${n(pick.cores.server, 2)} vs ${n(refAt.cores.server, 2)}), KiB per client ${ratio(pick.kibPerClient, refAt.kibPerClient)} (${n(pick.kibPerClient, 1)} vs ${n(refAt.kibPerClient, 1)}), delay p99 ${ratio(pick.delay.p99, refAt.delay.p99)} (${n(pick.delay.p99)} vs ${n(refAt.delay.p99)} ms)`);
+      lines.push(`  at N = ${pick.clients}: server cores ${ratio(pick.cores.server, refAt.cores.server)} the reference's (${n(pick.cores.server, 2)} vs ${n(refAt.cores.server, 2)}), KiB per client ${ratio(pick.kibPerClient, refAt.kibPerClient)} (${n(pick.kibPerClient, 1)} vs ${n(refAt.kibPerClient, 1)}), delay p99 ${ratio(pick.delay.p99, refAt.delay.p99)} (${n(pick.delay.p99)} vs ${n(refAt.delay.p99)} ms), connect work ${ratio(pick.connectCoreSecondsPerK, refAt.connectCoreSecondsPerK)} (${n(pick.connectCoreSecondsPerK, 2)} vs ${n(refAt.connectCoreSecondsPerK, 2)} core-s per 1000)`);
     }
     const at1000 = (rows: StepResult[]) => rows.find((r) => r.clients === 1000);
     const s1 = at1000(of('service'));

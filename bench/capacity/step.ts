@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fanoutFigures, type FanoutFigures, type VersionReceipts } from './receipts.ts';
 import type { ClientKind, ErrorCounts, GeneratorCommand, GeneratorEvent } from './generator.ts';
 import { childrenOf, cpuSeconds, machineSeconds, rssKiB } from './proc-stats.ts';
+import { isSteady } from './steady.ts';
 import type { Target } from './targets.ts';
 
 export interface StepOptions {
@@ -14,8 +15,10 @@ export interface StepOptions {
   /** Measurement window once every client settled, s. */
   windowS: number;
   generators: number;
-  /** Wait after every client settled, before the window, ms. @default 3000 */
+  /** Least wait after every client settled, before the window, ms. @default 3000 */
   settleMs?: number;
+  /** Longest wait for the server's CPU to become steady (`isSteady`) after that, ms. @default 20000 */
+  steadyMaxMs?: number;
   /** Receipts after the window still count for versions generated in it, ms. @default 4000 */
   tailMs?: number;
 }
@@ -37,6 +40,10 @@ export interface StepResult extends FanoutFigures {
   /** The primary's share of `rssMiB`. */
   primaryRssMiB: number;
   kibPerClient: number | null;
+  /** Server core-seconds spent from the first connect until every client settled, per 1,000 connected clients. */
+  connectCoreSecondsPerK: number | null;
+  /** Seconds from every client settled until the window began (settle + waiting for a steady load). */
+  settleS: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,10 +58,25 @@ function cpuOf(pids: readonly number[]): Map<number, number> {
 }
 
 const sumRss = (pids: readonly number[]) => pids.reduce((a, p) => a + (rssKiB(p) ?? 0), 0);
+const sumCpu = (pids: readonly number[]) => pids.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0);
+
+/** Waits until the server's per-second CPU is steady, at most `maxMs`. */
+async function untilSteady(pids: readonly number[], maxMs: number): Promise<void> {
+  const readings: number[] = [];
+  const until = Date.now() + maxMs;
+  let last = sumCpu(pids);
+  while (!isSteady(readings) && Date.now() < until) {
+    await sleep(1_000);
+    const now = sumCpu(pids);
+    readings.push(now - last);
+    last = now;
+  }
+}
 
 export async function runStep(target: Target, opts: StepOptions): Promise<StepResult> {
   const pids = serverPids(target);
   const rssBefore = sumRss(pids);
+  const cpuBeforeConnects = sumCpu(pids);
   const gens: ChildProcess[] = [];
   const progress = new Map<ChildProcess, { connected: number; settled: number }>();
   const reports = new Map<ChildProcess, Extract<GeneratorEvent, { t: 'report' }>>();
@@ -70,7 +92,10 @@ export async function runStep(target: Target, opts: StepOptions): Promise<StepRe
     const settled = () => [...progress.values()].reduce((a, p) => a + p.settled, 0);
     const until = Date.now() + (opts.clients / rate) * 1000 + CONNECT_TIMEOUT_MS + 2_000;
     while (settled() < opts.clients && Date.now() < until) await sleep(200);
+    const settledAt = Date.now();
+    const connectCpu = sumCpu(pids) - cpuBeforeConnects;
     await sleep(opts.settleMs ?? 3_000);
+    await untilSteady(pids, opts.steadyMaxMs ?? 20_000);
 
     const genPids = gens.map((g) => g.pid!);
     const cpu0 = cpuOf([...pids, ...genPids]);
@@ -114,6 +139,8 @@ export async function runStep(target: Target, opts: StepOptions): Promise<StepRe
       rssMiB: rssAfter / 1024,
       primaryRssMiB: (rssKiB(target.pid) ?? 0) / 1024,
       kibPerClient: connected > 0 ? (rssAfter - rssBefore) / connected : null,
+      connectCoreSecondsPerK: connected > 0 ? (connectCpu / connected) * 1000 : null,
+      settleS: (from - settledAt) / 1000,
     };
   } finally {
     for (const g of gens) if (g.connected) g.send({ t: 'stop' } satisfies GeneratorCommand);

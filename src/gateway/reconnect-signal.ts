@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../shared/random-token.js';
 import type { ReconnectSignalLabel } from '../metrics/metric-names.js';
 
 /** The `pid`s this service offers: 16 random bytes, base64url. */
@@ -18,7 +18,7 @@ const PID = /^[A-Za-z0-9_-]{22}$/;
  * event packet the k6 clients parse. The pid is only ever read as "this client connected before".
  */
 export function newPid(): string {
-  return randomBytes(16).toString('base64url');
+  return randomToken(16);
 }
 
 /**

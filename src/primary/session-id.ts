@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../shared/random-token.js';
 
 /**
  * Engine.IO session ids that name their worker: `<worker id, base36>.<120 random bits>`,
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
  * @socket.io/sticky).
  */
 export function newSessionId(workerId: number, instance?: string): string {
-  const local = `${workerId.toString(36)}.${randomBytes(15).toString('base64url')}`;
+  const local = `${workerId.toString(36)}.${randomToken(15)}`;
   return instance ? `${instance}~${local}` : local;
 }
 
