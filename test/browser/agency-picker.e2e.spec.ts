@@ -29,9 +29,15 @@ describe('browser: the agency picker with two agencies', () => {
       await waitUntil(ids, (v) => v.length === 5, 15_000, 'the 5 SF markers');
       expect((await ids()).every((id) => id.startsWith('SF:'))).toBe(true);
       expect(fake.calls().some((c) => c.agency === 'AC')).toBe(false);
+      // A route of SF selected: switching agency starts the route list and selection over.
+      await waitUntil(() => hook.routes(w.page), (r) => r.includes('N'), 5_000, 'route N listed');
+      await w.page.locator('#route-N').check();
+      await waitUntil(() => hook.selectedRoutes(w.page), (r) => r.join() === 'N', 5_000, 'route N selected');
       await w.page.locator('#agency-select').selectOption('AC');
       await waitUntil(ids, (v) => v.length === 3 && v.every((id) => id.startsWith('AC:')), 15_000, 'the 3 AC markers, and only those');
       expect(fake.calls().some((c) => c.agency === 'AC')).toBe(true);
+      expect(await hook.selectedRoutes(w.page)).toEqual([]);
+      await waitUntil(() => hook.routes(w.page), (r) => r.join() === '51B', 5_000, 'only AC routes listed');
     } finally {
       await w.close();
       await browser.close();

@@ -100,11 +100,14 @@ const picker = new RoutePicker({
   },
 });
 
-// Switching agency re-subscribes: the server answers with that agency's snapshot.
+// Switching agency re-subscribes: the server answers with that agency's snapshot. Its routes are
+// other routes, so the route list and selection start over.
 const agencyPicker = new AgencyPicker({
   container: els.agencyField,
   select: els.agencySelect,
   onChange: () => {
+    picker.clear();
+    seenRoutes.clear();
     live.subscribe();
     poller.pollNow();
   },

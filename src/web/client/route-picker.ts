@@ -86,6 +86,18 @@ export class RoutePicker {
     this.opts.list.classList.toggle('route-list--empty', this.boxes.size === 0);
   }
 
+  /** Forgets every route and the selection (another agency: other routes); no `onChange`, the caller re-subscribes. */
+  clear(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.boxes.clear();
+    this.selection.clear();
+    this.tabStopChosen = false;
+    this.opts.list.replaceChildren();
+    this.opts.list.classList.add('route-list--empty');
+    this.updateSummary();
+  }
+
   private changed(): void {
     this.updateSummary();
     if (this.timer !== null) clearTimeout(this.timer);
