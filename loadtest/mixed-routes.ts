@@ -4,6 +4,7 @@
  * foreign_route_updates must stay 0. Transport: env TRANSPORT=polling (default) | websocket.
  *
  *   k6 run -e ROUTES=N,38,14 loadtest/mixed-routes.ts
+ *   k6 run -e ROUTES=51B -e AGENCY=AC loadtest/mixed-routes.ts    (FEED=511 with FEED_AGENCIES=SF,AC)
  */
 import type { Options } from 'k6/options';
 import {
@@ -17,6 +18,7 @@ import { parseRoutes } from './lib/transit.ts';
 
 const ROUTES = parseRoutes(envString('ROUTES', 'N,38'));
 if (ROUTES.length === 0) throw new Error('ROUTES must name at least one route, e.g. ROUTES=N,38');
+const AGENCY = envString('AGENCY', '');
 const TRANSPORT = envChoice('TRANSPORT', ['polling', 'websocket'] as const, 'polling');
 
 export const options: Options = {
@@ -29,7 +31,7 @@ export function setup(): SetupData {
 }
 
 export default function (data: SetupData): void {
-  const client = newLoadClient(data.baseUrl, TRANSPORT, ROUTES);
+  const client = newLoadClient(data.baseUrl, TRANSPORT, ROUTES, AGENCY || undefined);
   if (TRANSPORT === 'websocket') runWebSocketClient(client);
   else runPollingClient(client);
 }

@@ -7,7 +7,7 @@
 import { check } from 'k6';
 import { EioSession, isEndedSessionAnswer, type SessionOutput, type TransportName } from './engineio.ts';
 import * as m from './k6-metrics.ts';
-import { SUBSCRIBE_EVENT, TransitTracker } from './transit.ts';
+import { SUBSCRIBE_EVENT, subscribeRequest, TransitTracker } from './transit.ts';
 
 export interface LoadClientConfig {
   baseUrl: string;
@@ -17,6 +17,8 @@ export interface LoadClientConfig {
   durationMs: number;
   /** Subscribe to these routes after each connect and count foreign vehicles. */
   routes?: string[];
+  /** With `routes`: the agency to subscribe to (FEED=511 with several agencies); vehicles of others count as foreign. */
+  agency?: string;
   /** Base reconnect delay, randomized ×[1, 1.5) like socket.io-client. @default 1000 */
   reconnectDelayMs?: number;
 }
@@ -96,7 +98,7 @@ export class LoadClient {
     this.connects++;
     const routes = this.cfg.routes;
     if (routes && routes.length > 0) {
-      const id = session.emit(SUBSCRIBE_EVENT, [{ routes }], true);
+      const id = session.emit(SUBSCRIBE_EVENT, [subscribeRequest(routes, this.cfg.agency)], true);
       if (id !== undefined) this.tracker.expectSubscribeAck(id, routes);
     }
   }

@@ -3,6 +3,7 @@
  * for setup() and handleSummary() outputs. Env:
  *   BASE_URL (default http://127.0.0.1:8080)  PROFILE  VUS  HOLD  SESSION_SECONDS
  *   ROUTES (mixed-routes, default "N,38")  TRANSPORT (mixed-routes: polling|websocket)
+ *   AGENCY (mixed-routes: one of the server's FEED_AGENCIES; default none = the server's first)
  *   SUMMARY_JSON (default summary.json)
  */
 import http from 'k6/http';
@@ -73,8 +74,9 @@ export function newClientId(): string {
 }
 
 /** The client one iteration runs: fresh clientId, lives SESSION_SECONDS. */
-export function newLoadClient(baseUrl: string, transport: TransportName, routes?: string[]): LoadClient {
+export function newLoadClient(baseUrl: string, transport: TransportName, routes?: string[], agency?: string): LoadClient {
   const cfg: LoadClientConfig = { baseUrl, transport, clientId: newClientId(), durationMs: SESSION_SECONDS * 1000 };
   if (routes !== undefined) cfg.routes = routes;
+  if (agency) cfg.agency = agency;
   return new LoadClient(cfg);
 }

@@ -59,6 +59,11 @@ export function isDelta(v: unknown): v is Delta {
     Array.isArray(v.removals) && v.removals.every((r) => typeof r === 'string');
 }
 
+/** The `subscribe` payload for `routes`, naming `agency` when one is given (a server with several agencies). */
+export function subscribeRequest(routes: string[], agency?: string): SubscribeRequest {
+  return agency ? { routes, agency } : { routes };
+}
+
 /** Parses a ROUTES value like "N, 38" → ['N', '38']. */
 export function parseRoutes(value: string | undefined): string[] {
   return (value ?? '').split(',').map((r) => r.trim()).filter((r) => r.length > 0);

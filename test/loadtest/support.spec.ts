@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROFILES, buildScenarios, buildStages, selectProfile } from '../../loadtest/lib/profiles.ts';
 import { failedThresholds, textSummary, type SummaryData } from '../../loadtest/lib/summary.ts';
-import { TransitTracker, parseRoutes } from '../../loadtest/lib/transit.ts';
+import { TransitTracker, parseRoutes, subscribeRequest } from '../../loadtest/lib/transit.ts';
 
 describe('profiles', () => {
   it('selects by name, smoke by default, and refuses unknown names', () => {
@@ -95,6 +95,8 @@ describe('TransitTracker', () => {
     expect(t.subscribedAgency).toBe('AC');
     const snap = t.observe({ kind: 'event', name: 'vehicles:snapshot', args: [{ version: 1, generatedAt: 0, vehicles: [v('AC:1', '51B'), v('SF:1', 'N'), v('ACE:2', 'X')] }] }, 0);
     expect(snap).toMatchObject({ kind: 'snapshot', vehicles: 3, foreign: 2 });
+    expect(subscribeRequest(['51B'], 'AC')).toEqual({ routes: ['51B'], agency: 'AC' });
+    expect(subscribeRequest(['N'])).toEqual({ routes: ['N'] });
   });
 
   it('reports a subscribe error ack and ignores other acks', () => {
