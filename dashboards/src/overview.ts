@@ -4,6 +4,8 @@
  * upstream budget, demand gating, snapshot freshness, fan-out latency and worker restarts.
  */
 import {
+  AGENCY_POLLED,
+  AGENCY_VIEWERS,
   BROADCAST_DURATION_SECONDS,
   BUILD_INFO,
   ENGINE_CONNECTION_ERRORS_TOTAL,
@@ -345,10 +347,13 @@ export function overviewDashboard(): JsonObject {
         title: 'Poller active vs viewers',
         description:
           'Viewers holding demand (left) and whether the poller runs (right, 0/1). The poller should stop ' +
-          'within DEMAND_GRACE_MS of viewers reaching 0; PollerActiveWithoutViewers fires after 5 minutes.',
+          'within DEMAND_GRACE_MS of viewers reaching 0; PollerActiveWithoutViewers fires after 5 minutes. ' +
+          'FEED=511 with several agencies: viewers per agency, and which agencies are polled (right, 0/1 each).',
         queries: [
           { expr: EXPR.demandViewers, legend: 'viewers' },
           { expr: EXPR.pollerActive, legend: 'poller active' },
+          { expr: `sum by (agency) (${AGENCY_VIEWERS})`, legend: 'viewers: {{agency}}' },
+          { expr: `max by (agency) (${AGENCY_POLLED})`, legend: 'polled: {{agency}}' },
         ],
         overrides: [
           byName('poller active', [
@@ -357,6 +362,11 @@ export function overviewDashboard(): JsonObject {
             { id: 'custom.fillOpacity', value: 20 },
             { id: 'max', value: 1 },
             { id: 'color', value: { fixedColor: 'green', mode: 'fixed' } },
+          ]),
+          byRegexp('^polled: ', [
+            { id: 'custom.axisPlacement', value: 'right' },
+            { id: 'custom.lineInterpolation', value: 'stepAfter' },
+            { id: 'max', value: 1 },
           ]),
         ],
       }),
