@@ -21,6 +21,7 @@ import {
   SOCKET_LIMITED_TOTAL,
   SOCKET_RECONNECTS_TOTAL,
   UPSTREAM_BUDGET_DEFERRED_TOTAL,
+  COORDINATION_MESSAGES_DROPPED_TOTAL,
   UPSTREAM_BUDGET_PER_HOUR,
   UPSTREAM_REQUEST_DURATION_SECONDS,
   UPSTREAM_REQUESTS_TOTAL,
@@ -329,9 +330,11 @@ export function overviewDashboard(): JsonObject {
         description:
           'Polls per minute the upstream budget held back (window_full: the rolling hour was spent; store_unavailable: ' +
           'Redis did not answer), and whether upstream refuses the API key now (right axis, 0/1: the poller only ' +
-          'probes every 15 minutes).',
+          'probes every 15 minutes). Redis messages dropped: snapshots, statuses or demand keys that failed validation, ' +
+          'or came from a deposed poller lease holder (stale_fence).',
         queries: [
           { expr: `sum by (reason) (rate(${UPSTREAM_BUDGET_DEFERRED_TOTAL}[5m])) * 60`, legend: 'deferred: {{reason}}' },
+          { expr: `sum by (reason) (rate(${COORDINATION_MESSAGES_DROPPED_TOTAL}[5m])) * 60`, legend: 'Redis messages dropped: {{reason}}' },
           { expr: `max(${UPSTREAM_UNAUTHORIZED})`, legend: 'key refused' },
         ],
         overrides: [

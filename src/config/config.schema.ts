@@ -49,6 +49,11 @@ export const envSchema = z
      * Shared by the deployment through REDIS_URL. @default 60 for FEED=511 (and a FEED_URL on api.511.org), else unlimited
      */
     UPSTREAM_BUDGET_PER_HOUR: int(0, 10_000_000).optional(),
+    /**
+     * Without REDIS_URL: how many machines poll on their own; each spends UPSTREAM_BUDGET_PER_HOUR ÷ this.
+     * Required when FLY_MACHINE_ID is set, REDIS_URL is not and there is a budget. @default 1 (ignored with REDIS_URL)
+     */
+    UPSTREAM_BUDGET_MACHINES: int(1, 10_000).optional(),
     /** Timeout of one upstream request. @default 10000 */
     FEED_TIMEOUT_MS: int(100, 120_000).default(10_000),
     /** Largest upstream response body read; a larger one is refused while streaming (outcome malformed). @default 16777216 (16 MiB) */

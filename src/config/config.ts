@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { budgetShare } from './budget-share.js';
 import { envSchema, type Env } from './config.schema.js';
 import { redactValue } from './redact.js';
 
@@ -46,7 +47,11 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
     throw new ConfigError(problems);
   }
   const c = result.data;
-  const budget = c.UPSTREAM_BUDGET_PER_HOUR === undefined ? defaultBudgetPerHour(c) : c.UPSTREAM_BUDGET_PER_HOUR || null;
+  const total = c.UPSTREAM_BUDGET_PER_HOUR === undefined ? defaultBudgetPerHour(c) : c.UPSTREAM_BUDGET_PER_HOUR || null;
+  // Uncoordinated machines (no REDIS_URL) each spend only their share, so together they never exceed it.
+  const shared = budgetShare(total, c);
+  if ('problem' in shared) throw new ConfigError([shared.problem]);
+  const budget = shared.share;
   if (c.FEED === '511' && budget !== null && budget < c.FEED_AGENCIES.length) {
     throw new ConfigError([`UPSTREAM_BUDGET_PER_HOUR=${budget}: must be ≥ the number of FEED_AGENCIES (${c.FEED_AGENCIES.length}), one call each per poll`]);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AgencyDemand, Demand } from '../demand/demand.js';
+import { parseValidatedJson } from './validated-json.js';
 
 /** What one instance publishes about its viewers: absolute, with an expiry. */
 export interface InstanceDemand {
@@ -13,23 +14,26 @@ export interface InstanceDemand {
   agencies?: Record<string, AgencyDemand>;
 }
 
-// A malformed breakdown loses only the breakdown: its viewers still count, for the default agency.
-const agenciesSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.object({ sockets: z.number().int().min(0).max(10_000_000), fallbackUntil: z.number().min(0) }))
-  .refine((r) => Object.keys(r).length <= 64);
+const entry = z.object({
+  instance: z.string().min(1).max(128),
+  // A negative count is a bug elsewhere, not a reason to drop the instance's viewers.
+  sockets: z.number().int().max(10_000_000).transform((n) => Math.max(0, n)),
+  fallbackUntil: z.number().min(0).catch(0),
+  expiresAt: z.number().min(0),
+  // A malformed breakdown loses only the breakdown: its viewers still count, for the default agency.
+  agencies: z
+    .record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.object({ sockets: z.number().int().min(0).max(10_000_000), fallbackUntil: z.number().min(0) }))
+    .refine((r) => Object.keys(r).length <= 64)
+    .optional()
+    .catch(undefined),
+});
 
 /** Parses a published entry; null for anything malformed (never trusted blindly). */
 export function parseInstanceDemand(raw: string | null | undefined): InstanceDemand | null {
-  if (!raw) return null;
-  try {
-    const v = JSON.parse(raw) as Partial<InstanceDemand>;
-    if (typeof v.instance !== 'string' || !Number.isFinite(v.sockets) || !Number.isFinite(v.expiresAt)) return null;
-    const entry: InstanceDemand = { instance: v.instance, sockets: Math.max(0, v.sockets!), fallbackUntil: Number(v.fallbackUntil) || 0, expiresAt: v.expiresAt! };
-    const agencies = v.agencies === undefined ? null : agenciesSchema.safeParse(v.agencies);
-    return agencies?.success ? { ...entry, agencies: agencies.data } : entry;
-  } catch {
-    return null;
-  }
+  const parsed = parseValidatedJson(entry, raw);
+  if (!parsed.ok) return null;
+  const { agencies, ...rest } = parsed.value;
+  return agencies ? { ...rest, agencies } : rest;
 }
 
 /**
@@ -69,4 +73,3 @@ export function demandSignature(entries: readonly InstanceDemand[], now: number)
       .join(';');
   return entries.map((e) => `${e.instance}:${e.sockets}:${e.fallbackUntil > now}:${agencies(e)}`).sort().join(',');
 }
-

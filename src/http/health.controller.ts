@@ -9,7 +9,8 @@ import { topologyReport } from './topology.js';
  * while it drains; the feed is `degraded` (still 200) while upstream fails, refuses the key
  * (`unauthorized`), rate-limits (`rate_limited`) or before the first snapshot, because the last
  * good snapshot is still served. The feed check also reports the upstream budget and the
- * effective poll interval.
+ * effective poll interval. The coordination check says whether this instance polls for the
+ * deployment (`leader`), follows another (`follower`), or cannot reach Redis and why.
  */
 @Controller()
 export class HealthController {
@@ -37,7 +38,16 @@ export class HealthController {
       },
       () => this.feed(),
       () => this.indicator.check('topology').up({ ...topologyReport(this.ctx.config, this.ctx.workerCount()) }),
+      () => this.coordination(),
     ]);
+  }
+
+  /** `degraded` (still 200) while Redis does not answer: this instance serves the last snapshot. */
+  private coordination() {
+    const session = this.indicator.check('coordination');
+    const state = this.ctx.coordination?.() ?? null;
+    if (!state) return session.degraded({ state: 'unknown', reason: 'no word from the primary yet' });
+    return state.state === 'connecting' || state.state === 'unreachable' ? session.degraded({ ...state }) : session.up({ ...state });
   }
 
   private feed() {

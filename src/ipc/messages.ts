@@ -1,4 +1,5 @@
 import type { AgencyViewers } from '../demand/demand.js';
+import type { CoordinationState } from '../coordination/coordinator.js';
 import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { FeedStatus } from '../poller/feed-status.js';
 
@@ -23,6 +24,8 @@ export interface WorkerEntry {
 export type PrimaryMessage =
   | { t: 'data'; snapshot: Snapshot; delta?: Delta }
   | { t: 'feed-status'; status: FeedStatus }
+  /** This instance's standing in the deployment (lease, Redis reachability), for `/readyz`. */
+  | { t: 'coordination'; state: CoordinationState }
   | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause> }
   /** A connection from the public port (the socket rides along): its ledger id and the bytes read so far. */
   | { t: 'conn'; cid: number; head: Uint8Array }
@@ -39,7 +42,7 @@ export type WorkerMessage =
   | { t: 'conns'; acked: number[]; closed: number[] }
   | { t: 'metrics-res'; id: number; metrics: unknown[] };
 
-const PRIMARY_TYPES = new Set(['data', 'feed-status', 'directory', 'conn', 'drain', 'metrics-req']);
+const PRIMARY_TYPES = new Set(['data', 'feed-status', 'coordination', 'directory', 'conn', 'drain', 'metrics-req']);
 const WORKER_TYPES = new Set(['ready', 'viewers', 'max-requests', 'conns', 'metrics-res']);
 
 /** Narrows an IPC message to ours; other senders (cluster adapter, prom-client) share the channel. */

@@ -72,6 +72,12 @@ export const ROUTER_REFUSED_TOTAL = 'transit_router_refused_total';
 export const ROUTER_OPEN_CONNECTIONS = 'transit_router_open_connections';
 /** Counter {reason}: worker processes replaced by the primary. */
 export const WORKER_RESTARTS_TOTAL = 'transit_worker_restarts_total';
+/**
+ * Counter {reason}: messages read from Redis (coordination channel, snapshot key, demand keys)
+ * and not used: `invalid_message` / `invalid_demand` (wrong shape, absurd version) or
+ * `stale_fence` (from a deposed poller lease holder).
+ */
+export const COORDINATION_MESSAGES_DROPPED_TOTAL = 'transit_coordination_messages_dropped_total';
 
 // ---------------------------------------------------------------------------------------
 // Configuration, exported as gauges so rules and dashboards need no hard-coded numbers
@@ -141,6 +147,9 @@ export type EngineErrorCodeLabel = keyof typeof ENGINE_ERROR_MESSAGES;
 
 /** `reason` label values of {@link UPSTREAM_BUDGET_DEFERRED_TOTAL}. */
 export const BUDGET_DEFERRAL_REASONS = ['window_full', 'store_unavailable'] as const;
+
+/** `reason` label values of {@link COORDINATION_MESSAGES_DROPPED_TOTAL}. */
+export const COORDINATION_DROP_REASONS = ['invalid_message', 'invalid_demand', 'stale_fence'] as const;
 
 /** `cause` label values of {@link SESSIONS_LOST_TOTAL}. */
 export const SESSION_LOST_CAUSES = ['worker_recycled', 'worker_died', 'worker_timeout', 'shutdown'] as const;
@@ -419,6 +428,13 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     name: UPSTREAM_BUDGET_DEFERRED_TOTAL,
     type: 'counter',
     help: 'Polls held back by the upstream budget: window_full (the rolling hour was spent) or store_unavailable (Redis did not answer).',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  {
+    name: COORDINATION_MESSAGES_DROPPED_TOTAL,
+    type: 'counter',
+    help: 'Messages from Redis not used: invalid_message / invalid_demand (wrong shape or absurd version) or stale_fence (from a deposed poller lease holder).',
     labelNames: ['reason'],
     aggregator: 'sum',
   },

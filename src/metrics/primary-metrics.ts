@@ -33,6 +33,7 @@ export class PrimaryMetrics {
   readonly sessionsLost: Counter<'cause'>;
   readonly routerRefused: Counter<'reason'>;
   readonly budgetDeferred: Counter<'reason'>;
+  readonly coordinationDropped: Counter<'reason'>;
 
   constructor(config: Config, live: PrimaryGaugeSources) {
     const r = this.registry;
@@ -67,6 +68,8 @@ export class PrimaryMetrics {
     gauge(M.UPSTREAM_UNAUTHORIZED, r, (g) => g.set(live.unauthorized?.() ? 1 : 0));
     this.budgetDeferred = counter(M.UPSTREAM_BUDGET_DEFERRED_TOTAL, r);
     zero(this.budgetDeferred, 'reason', M.BUDGET_DEFERRAL_REASONS);
+    this.coordinationDropped = counter(M.COORDINATION_MESSAGES_DROPPED_TOTAL, r);
+    zero(this.coordinationDropped, 'reason', M.COORDINATION_DROP_REASONS);
     gauge(M.BUILD_INFO, r).set({ ...readBuildInfo() }, 1);
     gauge(M.SETTINGS_INFO, r).set(settingsInfo(config), 1);
     collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE } });

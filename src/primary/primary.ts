@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { agencyViewers } from '../demand/agency-demand.js';
 import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.js';
 import { LocalCoordinator, type Coordinator } from '../coordination/coordinator.js';
-import { RedisCoordinator } from '../coordination/redis-coordinator.js';
+import { RedisCoordinator, type DropReason } from '../coordination/redis-coordinator.js';
 import { createFeed } from '../feed/feed.factory.js';
 import { uncoordinatedInstance, unsafeTopology } from '../http/topology.js';
 import type { LostCause, WorkerMessage } from '../ipc/messages.js';
@@ -51,7 +51,6 @@ export async function runPrimary(config: Config): Promise<void> {
 
   const reports = new Map<number, ViewerReport>();
   const localDemand = () => computeDemand(reports.values(), Date.now(), 2 * config.FALLBACK_INTERVAL_MS);
-  const coordinator = createCoordinator(config, logger);
   const demand = () => coordinator.demand(localDemand());
   const store = new VehicleStore();
   // Workers name the same instance in their session ids as the router expects (or none).
@@ -65,6 +64,8 @@ export async function runPrimary(config: Config): Promise<void> {
   const agencies = feed.agencies ?? [];
   const perAgency = agencies.length > 1 ? `; each poll asks only for the agencies being watched, so the interval is max(POLL_INTERVAL_MS, 3600 s × watched agencies ÷ UPSTREAM_BUDGET_PER_HOUR), the above with all ${agencies.length} watched` : '';
   logger.info({ event: 'upstream_budget', budgetPerHour: pacing.budgetPerHour, callsPerPoll: pacing.callsPerPoll, configuredIntervalMs: pacing.configuredIntervalMs, intervalMs: pacing.intervalMs, store: budget?.kind ?? 'none', ...(agencies.length > 1 ? { agencies } : {}) }, pacing.explanation + perAgency);
+  // Starts at once and never waits for Redis; a new lease holder waits one interval (less a margin) before polling.
+  const coordinator = createCoordinator(config, logger, pacing.intervalMs, (reason) => metrics.coordinationDropped.inc({ reason }));
   let poller: PollController;
   /** The leader's last successful poll, as it published it (instances sharing REDIS_URL). */
   let leaderSuccessAt: number | null = null;
@@ -120,12 +121,17 @@ export async function runPrimary(config: Config): Promise<void> {
     supervisor.broadcast({ t: 'directory', workers: supervisor.entries(), gone: Object.fromEntries(gone) });
 
   poller.setEnabled(false); // until the coordinator says this instance polls
-  coordinator.on('leadership', (leader) => poller.setEnabled(leader));
+  coordinator.on('leadership', (leader) => {
+    const last = store.snapshot;
+    if (leader && last && coordinator.versionJump > 0) store.adopt({ ...last, version: last.version + coordinator.versionJump });
+    poller.setEnabled(leader);
+  });
   coordinator.on('demand', () => poller.demandChanged());
   coordinator.on('data', ({ snapshot, delta }) => {
     store.adopt(snapshot);
     supervisor.broadcast({ t: 'data', snapshot, delta });
   });
+  coordinator.on('state', (state) => supervisor.broadcast({ t: 'coordination', state }));
   coordinator.on('status', (status) => {
     leaderSuccessAt = newest(leaderSuccessAt, status.lastSuccessAt);
     supervisor.broadcast({ t: 'feed-status', status });
@@ -172,6 +178,7 @@ export async function runPrimary(config: Config): Promise<void> {
     } else if (msg.t === 'ready') {
       const snapshot = store.snapshot;
       supervisor.send(id, { t: 'feed-status', status: poller.feedStatus });
+      supervisor.send(id, { t: 'coordination', state: coordinator.state() });
       if (snapshot) supervisor.send(id, { t: 'data', snapshot });
     } else if (msg.t === 'conns') {
       if (msg.acked.length > 0) router.acknowledged(msg.acked);
@@ -221,9 +228,9 @@ function newest(...times: (number | null)[]): number | null {
 }
 
 /** One instance alone, or several sharing REDIS_URL. */
-function createCoordinator(config: Config, logger: Logger): Coordinator {
+function createCoordinator(config: Config, logger: Logger, pollIntervalMs: number, onDropped: (reason: DropReason) => void): Coordinator {
   if (!config.REDIS_URL) return new LocalCoordinator(config.INSTANCE_ID);
-  return new RedisCoordinator({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger });
+  return new RedisCoordinator({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, instanceId: config.INSTANCE_ID, logger, pollIntervalMs, onDropped });
 }
 
 function waitForWorkers(supervisor: Supervisor, want: number, logger: Logger): Promise<void> {

@@ -7,6 +7,7 @@ type Of<T extends PrimaryMessage['t']> = Extract<PrimaryMessage, { t: T }>;
 export interface PrimaryLinkEvents {
   data: [Of<'data'>];
   'feed-status': [Of<'feed-status'>];
+  coordination: [Of<'coordination'>];
   directory: [Of<'directory'>];
   conn: [Of<'conn'>, Socket];
   drain: [Of<'drain'>];

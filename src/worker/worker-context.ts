@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { CoordinationState } from '../coordination/coordinator.js';
 
 /** Injection token of {@link WorkerContext}. */
 export const WORKER_CONTEXT = Symbol('WORKER_CONTEXT');
@@ -13,4 +14,6 @@ export interface WorkerContext {
   isDraining(): boolean;
   /** Workers in the instance, from the primary's directory. */
   workerCount(): number;
+  /** The instance's coordination standing, as the primary last said (null before it did). */
+  coordination?(): CoordinationState | null;
 }

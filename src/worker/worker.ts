@@ -7,6 +7,7 @@ import { register } from 'prom-client';
 import type { Server } from 'socket.io';
 import { AppModule } from '../app.module.js';
 import type { Config } from '../config/config.js';
+import type { CoordinationState } from '../coordination/coordinator.js';
 import type { DrainCause } from '../ipc/messages.js';
 import { ENGINE_PATH, TransitIoAdapter } from '../gateway/transit-io.adapter.js';
 import { VehiclesGateway } from '../gateway/vehicles.gateway.js';
@@ -45,13 +46,14 @@ export async function runWorker(config: Config): Promise<void> {
   const closed = new ClosedSessions();
   const viewers = new ViewerReporter(link);
   let draining = false;
+  let coordination: CoordinationState | null = null;
   let drainCause: DrainCause | undefined;
   let io: Server | undefined;
   const metrics = new WorkerMetrics(workerId, () => countByTransport(io));
 
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forWorker({
-      ctx: { config, workerId, logger, isDraining: () => draining, workerCount: () => directory.size() },
+      ctx: { config, workerId, logger, isDraining: () => draining, workerCount: () => directory.size(), coordination: () => coordination },
       cache,
       metrics,
       viewers,
@@ -92,6 +94,7 @@ export async function runWorker(config: Config): Promise<void> {
 
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));
+  link.on('coordination', (m) => void (coordination = m.state));
   link.on('directory', (m) => directory.update(m));
   link.on('conn', (m, socket) => {
     conns.taken(m.cid);

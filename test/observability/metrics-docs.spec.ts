@@ -41,6 +41,7 @@ const EXPECTED = [
   'transit_poll_effective_interval_seconds',
   'transit_upstream_budget_deferred_total',
   'transit_upstream_unauthorized',
+  'transit_coordination_messages_dropped_total',
   'transit_build_info',
   'transit_settings_info',
 ];
