@@ -249,8 +249,9 @@ export const RULE_GROUPS: RuleGroup[] = [
             'each loss is a visible gap.\n' +
             'What to do: see "Worker restarts by reason". crash/worker_died: read the worker logs for the ' +
             'exception or OOM; timeout/worker_timeout: a blocked event loop (check event-loop lag) or ' +
-            'WORKER_TIMEOUT_MS too low; recycled/worker_recycled: MAX_REQUESTS too low (long-polling counts ' +
-            'every poll as a request) or no jitter (MAX_REQUESTS_JITTER).',
+            'WORKER_TIMEOUT_MS too low; recycled/worker_recycled: MAX_SESSIONS_PER_WORKER near the sessions one ' +
+            'worker holds (each recycle re-counts them elsewhere), MAX_WORKER_RSS_MB below what a worker needs, or ' +
+            'MIN_WORKER_LIFETIME_MS too short (README "Worker recycling").',
         },
       },
       {

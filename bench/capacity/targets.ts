@@ -25,8 +25,9 @@ const root = path.resolve(import.meta.dirname, '../..');
  * What the benchmark changes in the production environment, and why:
  * - a simulated fleet of 20 vehicles polled every second: a ~2 KB delta each second, the
  *   payload the reference sends;
- * - `MAX_REQUESTS=0`: request-count recycling would replace workers every few seconds at
- *   these request rates (the reference does not recycle at all);
+ * - recycling off (`MAX_SESSIONS_PER_WORKER=0`, `MAX_WORKER_RSS_MB=0`): a step opens
+ *   thousands of sessions and holds far more memory than production, and the reference
+ *   does not recycle at all;
  * - `MAX_CONNECTIONS=0`: the default cap of 10,000 open connections would refuse the larger
  *   websocket steps, which are the point of the benchmark.
  * Addresses come from the test topology: 127.0.0.1, ephemeral ports.
@@ -35,8 +36,8 @@ export const SERVICE_OVERRIDES: Readonly<Record<string, string>> = {
   FEED: 'simulator',
   SIMULATOR_VEHICLES: '20',
   POLL_INTERVAL_MS: '1000',
-  MAX_REQUESTS: '0',
-  MAX_REQUESTS_JITTER: '0',
+  MAX_SESSIONS_PER_WORKER: '0',
+  MAX_WORKER_RSS_MB: '0',
   MAX_CONNECTIONS: '0',
   // Thousands of clients from 127.0.0.1: no per-address handshake limit.
   HANDSHAKES_PER_MINUTE_PER_IP: '0',

@@ -189,8 +189,8 @@ export function overviewDashboard(): JsonObject {
         description: 'The settings in force (transit_settings_info), per distinct combination: instances that disagree show one line each.',
         queries: [
           {
-            expr: `count by (feed, web_concurrency, sticky, transports, coordination, max_requests, tracing) (${SETTINGS_INFO})`,
-            legend: 'feed {{feed}} · {{web_concurrency}} workers · sticky {{sticky}} · {{transports}} · coordination {{coordination}} · max_requests {{max_requests}} · tracing {{tracing}}',
+            expr: `count by (feed, web_concurrency, sticky, transports, coordination, max_sessions_per_worker, tracing) (${SETTINGS_INFO})`,
+            legend: 'feed {{feed}} · {{web_concurrency}} workers · sticky {{sticky}} · {{transports}} · coordination {{coordination}} · sessions/worker {{max_sessions_per_worker}} · tracing {{tracing}}',
             instant: true,
           },
         ],

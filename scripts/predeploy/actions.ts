@@ -1,8 +1,8 @@
 /**
- * What the harness does to the service mid-run: spend one worker's MAX_REQUESTS budget so it
- * is recycled exactly as traffic would recycle it, and SIGKILL one worker (a crash / OOM kill).
+ * What the harness does to the service mid-run: recycle one worker exactly as production
+ * recycles it (SIGUSR2 asks the worker to go; the primary recycles it in turn: replacement
+ * first, then the drain over DRAIN_WINDOW_MS), and SIGKILL one worker (a crash / OOM kill).
  */
-import http from 'node:http';
 import type { KillEvent } from './analysis.ts';
 import type { Service } from './service.ts';
 import type { Fleet } from './soak-clients.ts';
@@ -10,67 +10,29 @@ import type { Fleet } from './soak-clients.ts';
 export interface TriggeredRecycle {
   from: number;
   to: number;
-  requests: number;
   worker: number | null;
   recycled: boolean;
 }
 
-/** Cheap requests the burst may send at most; a larger budget is not triggered. */
-export const MAX_BURST = 25_000;
-
-function getHealthz(port: number, agent: http.Agent): Promise<number | null> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        try {
-          const j = JSON.parse(body) as { info?: { process?: { worker?: number } } };
-          resolve(j.info?.process?.worker ?? null);
-        } catch {
-          resolve(null);
-        }
-      });
-    });
-    req.on('error', () => resolve(null));
-    req.setTimeout(5_000, () => req.destroy());
-  });
-}
-
 /**
- * Sends GET /healthz over one keep-alive connection — opened until the router hands one to
- * `prefer` (the busiest worker), at most a few tries — until a worker that was not recycling
- * before logs `worker_recycle`, or the budget plus jitter is spent.
+ * Sends SIGUSR2 to worker `prefer` (the busiest) and waits until a worker that was not
+ * recycling before logs `worker_recycle`. Production's limits (MAX_SESSIONS_PER_WORKER,
+ * MAX_WORKER_RSS_MB) are far beyond what a short soak reaches; the signal is the operator's
+ * way to ask for the same recycle.
  */
-export async function triggerRecycle(service: Service, maxRequests: number, jitter: number, prefer: number | null, timeoutMs = 60_000): Promise<TriggeredRecycle> {
+export async function triggerRecycle(service: Service, prefer: number | null, timeoutMs = 60_000): Promise<TriggeredRecycle> {
   const from = Date.now();
   const before = new Set([...service.workers.values()].filter((w) => w.recycleAt !== undefined).map((w) => w.id));
   const recycledNow = () => [...service.workers.values()].find((w) => w.recycleAt !== undefined && !before.has(w.id));
-  let agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const budget = Math.min(MAX_BURST, maxRequests + jitter + 50);
-  let requests = 0;
-  let worker: number | null = null;
+  const pid = prefer === null ? undefined : service.workers.get(prefer)?.pid;
   try {
-    for (let attempt = 0; prefer !== null && attempt < 8; attempt++) {
-      worker = await getHealthz(service.port, agent);
-      requests += 1;
-      if (worker === prefer) break;
-      agent.destroy();
-      agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    }
-    while (requests < budget && Date.now() - from < timeoutMs && !recycledNow()) {
-      const w = await getHealthz(service.port, agent);
-      worker ??= w;
-      requests += 1;
-    }
-    // The log line may trail the last request a little.
-    const wait = Date.now() + 2_000;
-    while (!recycledNow() && Date.now() < wait) await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    agent.destroy();
+    if (pid !== undefined) process.kill(pid, 'SIGUSR2');
+  } catch {
+    // Exited in between: reported as no recycle.
   }
+  while (pid !== undefined && !recycledNow() && Date.now() - from < timeoutMs) await new Promise((r) => setTimeout(r, 50));
   const r = recycledNow();
-  return { from, to: Date.now(), requests, worker: r?.id ?? worker, recycled: r !== undefined };
+  return { from, to: Date.now(), worker: r?.id ?? prefer, recycled: r !== undefined };
 }
 
 /** The live worker holding the most connected clients. */

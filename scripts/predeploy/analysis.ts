@@ -118,7 +118,7 @@ export function summarizeLosses(list: readonly AttributedDisconnect[], cause: Lo
 
 export interface RecycleRecord {
   worker: number;
-  /** When the worker reached MAX_REQUESTS (ms since the epoch). */
+  /** When the worker's recycle began (ms since the epoch). */
   at: number;
   drainAt: number | null;
   exitAt: number | null;

@@ -22,12 +22,12 @@ export interface Options {
   /** HAProxy `timeout tunnel` (websockets); defaults to proxyTimeoutMs. */
   proxyTunnelTimeoutMs: number;
   eio3Clients: number;
-  /** Recycles the harness triggers by spending a worker's MAX_REQUESTS budget (0 = none). */
+  /** Recycles the harness triggers by sending SIGUSR2 to the busiest worker (0 = none). */
   recycles: number;
   /** SIGKILL one worker mid-run. */
   kill: boolean;
   reconnectWithinMs: number;
-  /** Natural recycles sooner than this after the worker became ready mean MAX_REQUESTS is too low. */
+  /** Natural recycles sooner than this after the worker became ready mean MAX_SESSIONS_PER_WORKER is too low. */
   minWorkerLifeMs: number;
   max400Rate: number;
   maxLatencyP95Ms: number;
@@ -71,7 +71,7 @@ Starts the production command (deploy/production.json, overridden by your enviro
   --proxy-timeout-ms 60000  HAProxy timeout client/server                          PREDEPLOY_PROXY_TIMEOUT_MS
   --proxy-tunnel-timeout-ms HAProxy timeout tunnel (default: --proxy-timeout-ms)   PREDEPLOY_PROXY_TUNNEL_TIMEOUT_MS
   --eio3-clients 0          old Engine.IO 3 clients (socket.io-client 2.x)         PREDEPLOY_EIO3_CLIENTS
-  --recycles 2              worker recycles to trigger via MAX_REQUESTS (0: none)  PREDEPLOY_RECYCLES
+  --recycles 2              worker recycles to trigger via SIGUSR2 (0: none)       PREDEPLOY_RECYCLES
   --no-kill                 do not SIGKILL a worker mid-run                        PREDEPLOY_KILL=false
   --reconnect-within-ms 5000  a lost session must be back within this              PREDEPLOY_RECONNECT_WITHIN_MS
   --min-worker-life 60s     natural recycles sooner than this fail                 PREDEPLOY_MIN_WORKER_LIFE

@@ -43,6 +43,10 @@ export const HARNESS_OVERRIDES: Record<string, string> = {
   METRICS_PORT: '0',
   METRICS_HOST: '127.0.0.1',
   LOG_FORMAT: 'json',
+  // The recycles the harness triggers (SIGUSR2) cannot wait out production's minimum worker
+  // lifetime in a soak of a minute; everything else about them (one at a time, replacement
+  // first, DRAIN_WINDOW_MS) is production's.
+  MIN_WORKER_LIFETIME_MS: '0',
 };
 
 /** Names of the service's settings: the keys of the built config schema. */
@@ -93,8 +97,9 @@ export interface ServiceSettings {
   transports: string[];
   pingIntervalMs: number;
   pingTimeoutMs: number;
-  maxRequests: number;
-  maxRequestsJitter: number;
+  /** MAX_SESSIONS_PER_WORKER (or its gunicorn name MAX_REQUESTS) and its jitter. */
+  maxSessions: number;
+  maxSessionsJitter: number;
   gracefulTimeoutMs: number;
   pollIntervalMs: number;
   /** UPSTREAM_BUDGET_PER_HOUR as the service derives it: set, else 60 for FEED=511, else unlimited (`null`). */
@@ -113,8 +118,8 @@ export function serviceSettings(s: Record<string, string>): ServiceSettings {
     transports: (s.TRANSPORTS ?? 'polling,websocket').split(',').map((t) => t.trim()).filter(Boolean),
     pingIntervalMs: n('PING_INTERVAL_MS', 25_000),
     pingTimeoutMs: n('PING_TIMEOUT_MS', 20_000),
-    maxRequests: n('MAX_REQUESTS', 0),
-    maxRequestsJitter: n('MAX_REQUESTS_JITTER', 0),
+    maxSessions: n('MAX_SESSIONS_PER_WORKER', n('MAX_REQUESTS', 0)),
+    maxSessionsJitter: n('MAX_SESSIONS_JITTER', n('MAX_REQUESTS_JITTER', 0)),
     gracefulTimeoutMs: n('GRACEFUL_TIMEOUT_MS', 30_000),
     pollIntervalMs: n('POLL_INTERVAL_MS', 15_000),
     upstreamBudgetPerHour: n('UPSTREAM_BUDGET_PER_HOUR', s.FEED === '511' ? 60 : 0) || null,

@@ -45,8 +45,8 @@ export async function runPredeploy(opts: Options, caller: Record<string, string 
   let proxy: Summary['proxy'] = { kind: opts.proxy };
   let probe: SplitProbeResult | { error: string } | undefined;
   try {
-    // Before the soak (and its t0): the probe's recycles, if its requests spend a small
-    // MAX_REQUESTS, are not the soak's; its hung connections are closed by then.
+    // Before the soak (and its t0): the probe's recycles, if its handshakes spend a small
+    // MAX_SESSIONS_PER_WORKER, are not the soak's; its hung connections are closed by then.
     try {
       probe = await runSplitProbe({ host: '127.0.0.1', port: service.port });
       const kinds = Object.entries(probe.byKind).map(([k, r]) => `${k} ${r.answered}/${r.sent}`).join(', ');

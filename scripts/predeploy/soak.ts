@@ -54,7 +54,7 @@ export async function runSoak(ctx: {
   t0: number;
   progress: Progress;
 }): Promise<SoakResult> {
-  const { opts, settings, service, proxy, t0, progress } = ctx;
+  const { opts, service, proxy, t0, progress } = ctx;
   const fleet = new Fleet(proxy.url);
   const events: SoakEvent[] = [];
   const triggered: TriggeredRecycle[] = [];
@@ -87,7 +87,7 @@ export async function runSoak(ctx: {
     }, 60_000 / opts.churnPerMin);
   }
 
-  const actions = plan(settings.maxRequests > 0 ? opts.recycles : 0, opts.kill);
+  const actions = plan(opts.recycles, opts.kill);
   const running = (async () => {
     for (const a of actions) {
       const wait = a.at * opts.durationMs - since();
@@ -100,11 +100,11 @@ export async function runSoak(ctx: {
           progress.note(`  ${(since() / 1000).toFixed(1)} s: SIGKILL worker ${kill.worker} (${kill.victims} clients on it)`);
         }
       } else {
-        phase = 'spending a worker’s MAX_REQUESTS';
-        const r = await triggerRecycle(service, settings.maxRequests, settings.maxRequestsJitter, busiestWorker(service, fleet));
+        phase = 'recycling a worker (SIGUSR2)';
+        const r = await triggerRecycle(service, busiestWorker(service, fleet));
         phase = '';
         triggered.push(r);
-        progress.note(`  ${(since() / 1000).toFixed(1)} s: ${r.recycled ? `worker ${r.worker} recycled` : 'no recycle'} after ${r.requests} requests`);
+        progress.note(`  ${(since() / 1000).toFixed(1)} s: ${r.recycled ? `worker ${r.worker} recycled` : 'no recycle'} after SIGUSR2 to worker ${r.worker}`);
       }
     }
   })();
@@ -174,7 +174,7 @@ export async function runSoak(ctx: {
     crashed,
     events: [
       ...events,
-      ...triggered.map((r): SoakEvent => ({ t: r.from - t0, kind: 'burst', label: `${r.requests} × GET /healthz` })),
+      ...triggered.map((r): SoakEvent => ({ t: r.from - t0, kind: 'burst', label: `SIGUSR2 to worker ${r.worker}` })),
     ].sort((a, b) => a.t - b.t),
   };
 }

@@ -196,7 +196,7 @@ export function judge(i: VerdictInput): Verdict {
   if (short.length > 0) {
     const life = median(short.map((r) => r.lifetimeMs!)) ?? 0;
     recycleParts.push(
-      `${short.length} workers recycled by MAX_REQUESTS=${s.maxRequests} (+ jitter ${s.maxRequestsJitter}) after a median ${(life / 1000).toFixed(1)} s of life (< ${i.thresholds.minWorkerLifeMs / 1000} s)`,
+      `${short.length} workers recycled by MAX_SESSIONS_PER_WORKER=${s.maxSessions} (+ jitter ${s.maxSessionsJitter}) after a median ${(life / 1000).toFixed(1)} s of life (< ${i.thresholds.minWorkerLifeMs / 1000} s)`,
     );
   }
   if (i.losses.recycle.notBack > 0) recycleParts.push(`${i.losses.recycle.notBack} of ${i.losses.recycle.count} sessions lost to a recycle not back within ${within} ms`);
@@ -211,7 +211,7 @@ export function judge(i: VerdictInput): Verdict {
       detail:
         `${i.recycles.length} recycles (${natural.length} by traffic), ${i.losses.recycle.count} sessions lost to them` +
         (natural.length ? `, ${perClientMin.toFixed(2)} per client per minute by traffic alone` : '') +
-        `. Long-polling makes every poll an HTTP request, so a MAX_REQUESTS sized for page requests recycles workers every few seconds, and every recycle ends its sessions. Raise MAX_REQUESTS (or 0), keep MAX_REQUESTS_JITTER, and keep GRACEFUL_TIMEOUT_MS long enough to drain.`,
+        `. Every recycle ends the sessions of its worker, and their reconnects count as new sessions on the others: a MAX_SESSIONS_PER_WORKER near the sessions one worker holds (clients ÷ workers) recycles workers back to back. Size it from the README arithmetic (sessions per worker per day), keep MAX_SESSIONS_JITTER and MIN_WORKER_LIFETIME_MS, and keep GRACEFUL_TIMEOUT_MS long enough to drain.`,
     });
   }
   if (i.losses.recycle.collateral > 0) {
@@ -223,10 +223,8 @@ export function judge(i: VerdictInput): Verdict {
   } else if (i.losses.recycle.unclean > 0) {
     warnings.push({ id: 'recycle_unclean', title: `${i.losses.recycle.unclean} sessions ended by a recycle without a clean close`, detail: list(i.losses.recycle.byReason) });
   }
-  if (i.recyclesRequested > 0 && s.maxRequests === 0) {
-    warnings.push({ id: 'recycling_off', title: 'MAX_REQUESTS=0: worker recycling is off and was not exercised', detail: '' });
-  } else if (i.recyclesRequested > 0 && i.recycles.length === 0) {
-    warnings.push({ id: 'no_recycle', title: 'no worker was recycled during the run', detail: `MAX_REQUESTS=${s.maxRequests}: recycling was not exercised.` });
+  if (i.recyclesRequested > 0 && i.recycles.length === 0) {
+    warnings.push({ id: 'no_recycle', title: 'no worker was recycled during the run', detail: `SIGUSR2 was sent ${i.recyclesRequested} times (MAX_SESSIONS_PER_WORKER=${s.maxSessions}): recycling was not exercised.` });
   }
 
   // (c) A proxy idle timeout shorter than Engine.IO's heartbeat.

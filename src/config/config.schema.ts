@@ -81,10 +81,21 @@ export const envSchema = z
     FLY_MACHINE_ID: z.string().optional(),
     /** Worker processes (gunicorn's `--workers`). @default 2 */
     WEB_CONCURRENCY: int(1, 64).default(2),
-    /** Recycle a worker after this many HTTP requests; 0 = never. @default 0 */
-    MAX_REQUESTS: int(0, 100_000_000).default(0),
-    /** Add up to this many requests at random to MAX_REQUESTS per worker. @default 0 */
-    MAX_REQUESTS_JITTER: int(0, 100_000_000).default(0),
+    // --- Worker recycling (README "Worker recycling"): counted in sessions and memory, never in requests.
+    /** Recycle a worker after this many new sessions (successful Engine.IO handshakes); 0 = never. @default 0 */
+    MAX_SESSIONS_PER_WORKER: int(0, 100_000_000).optional(),
+    /** Add up to this many sessions at random to MAX_SESSIONS_PER_WORKER per worker. @default 0 */
+    MAX_SESSIONS_JITTER: int(0, 100_000_000).optional(),
+    /** gunicorn's name for MAX_SESSIONS_PER_WORKER (same meaning here: sessions, not requests). */
+    MAX_REQUESTS: int(0, 100_000_000).optional(),
+    /** gunicorn's name for MAX_SESSIONS_JITTER. */
+    MAX_REQUESTS_JITTER: int(0, 100_000_000).optional(),
+    /** Recycle a worker whose resident memory stays above this many MiB (3 heartbeats in a row); 0 = never. @default 0 */
+    MAX_WORKER_RSS_MB: int(0, 1_048_576).refine((v) => v === 0 || v >= 64, { error: 'must be 0 (off) or ≥ 64 (a worker needs more than that to boot)' }).default(0),
+    /** A worker is not recycled before it has been ready this long (a crash still replaces it at once). @default 60000 */
+    MIN_WORKER_LIFETIME_MS: int(0, 86_400_000).default(60_000),
+    /** A recycled worker closes its sessions in even batches over this window, so their reconnects do not arrive at once. @default 10000 */
+    DRAIN_WINDOW_MS: int(0, 600_000).default(10_000),
     /** Replace a worker whose heartbeat is silent this long. @default 30000 */
     WORKER_TIMEOUT_MS: int(500, 3_600_000).default(30_000),
     /** Time SIGTERM gives workers to drain before they are killed. @default 30000 */

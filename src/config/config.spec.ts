@@ -91,4 +91,14 @@ describe('parseConfig', () => {
     expect(parseConfig({ TILE_URL: '' }).TILE_URL).toBe('');
     expect(parseConfig({}).TILE_URL).toMatch(/openstreetmap/);
   });
+
+  it('recycling: off by default; MAX_REQUESTS is the gunicorn name of MAX_SESSIONS_PER_WORKER, and both at once is an error', () => {
+    expect(parseConfig({})).toMatchObject({ MAX_SESSIONS_PER_WORKER: 0, MAX_SESSIONS_JITTER: 0, MAX_WORKER_RSS_MB: 0, MIN_WORKER_LIFETIME_MS: 60_000, DRAIN_WINDOW_MS: 10_000 });
+    expect(parseConfig({ MAX_REQUESTS: '500', MAX_REQUESTS_JITTER: '50' })).toMatchObject({ MAX_SESSIONS_PER_WORKER: 500, MAX_SESSIONS_JITTER: 50 });
+    expect(parseConfig({ MAX_SESSIONS_PER_WORKER: '40000', MAX_SESSIONS_JITTER: '4000' })).toMatchObject({ MAX_SESSIONS_PER_WORKER: 40_000, MAX_SESSIONS_JITTER: 4_000 });
+    expect(parseConfig({})).not.toHaveProperty('MAX_REQUESTS');
+    expect(configErrorText({ MAX_REQUESTS: '1000', MAX_SESSIONS_PER_WORKER: '40000' })).toMatch(/MAX_REQUESTS: is the gunicorn name of MAX_SESSIONS_PER_WORKER .*set only MAX_SESSIONS_PER_WORKER/);
+    expect(configErrorText({ MAX_WORKER_RSS_MB: '32' })).toMatch(/MAX_WORKER_RSS_MB="32": must be 0 \(off\) or ≥ 64/);
+    expect(configErrorText({ DRAIN_WINDOW_MS: '-1' })).toMatch(/DRAIN_WINDOW_MS="-1": must be ≥ 0/);
+  });
 });

@@ -5,7 +5,11 @@ import { redactValue } from './redact.js';
 
 /** The service's validated, frozen settings. */
 export type Config = Readonly<
-  Omit<Env, 'UPSTREAM_BUDGET_PER_HOUR'> & {
+  Omit<Env, 'UPSTREAM_BUDGET_PER_HOUR' | RecyclingAliases> & {
+    /** Derived: MAX_SESSIONS_PER_WORKER, else its gunicorn name MAX_REQUESTS, else 0 (never). */
+    MAX_SESSIONS_PER_WORKER: number;
+    /** Derived: MAX_SESSIONS_JITTER, else MAX_REQUESTS_JITTER, else 0. */
+    MAX_SESSIONS_JITTER: number;
     /** Derived: INSTANCE_ID, else FLY_MACHINE_ID, else hostname-pid. */
     INSTANCE_ID: string;
     /**
@@ -20,6 +24,9 @@ export type Config = Readonly<
     UPSTREAM_BUDGET_PER_HOUR: number | null;
   }
 >;
+
+/** Old (gunicorn) names of the recycling limits, folded into MAX_SESSIONS_PER_WORKER / MAX_SESSIONS_JITTER. */
+type RecyclingAliases = 'MAX_REQUESTS' | 'MAX_REQUESTS_JITTER' | 'MAX_SESSIONS_PER_WORKER' | 'MAX_SESSIONS_JITTER';
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -55,8 +62,18 @@ export function parseConfig(env: Record<string, string | undefined>, terminal = 
   if (c.FEED === '511' && budget !== null && budget < c.FEED_AGENCIES.length) {
     throw new ConfigError([`UPSTREAM_BUDGET_PER_HOUR=${budget}: must be ≥ the number of FEED_AGENCIES (${c.FEED_AGENCIES.length}), one call each per poll`]);
   }
+  const { MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_SESSIONS_PER_WORKER, MAX_SESSIONS_JITTER, ...rest } = c;
+  const aliasClash = [
+    ['MAX_SESSIONS_PER_WORKER', MAX_SESSIONS_PER_WORKER, 'MAX_REQUESTS', MAX_REQUESTS],
+    ['MAX_SESSIONS_JITTER', MAX_SESSIONS_JITTER, 'MAX_REQUESTS_JITTER', MAX_REQUESTS_JITTER],
+  ].filter(([, a, , b]) => a !== undefined && b !== undefined);
+  if (aliasClash.length > 0) {
+    throw new ConfigError(aliasClash.map(([name, , old]) => `${old}: is the gunicorn name of ${name} (both count new sessions, not requests); set only ${name}`));
+  }
   return Object.freeze({
-    ...c,
+    ...rest,
+    MAX_SESSIONS_PER_WORKER: MAX_SESSIONS_PER_WORKER ?? MAX_REQUESTS ?? 0,
+    MAX_SESSIONS_JITTER: MAX_SESSIONS_JITTER ?? MAX_REQUESTS_JITTER ?? 0,
     CORS_ORIGINS: Object.freeze([...c.CORS_ORIGINS]) as string[],
     TRANSPORTS: Object.freeze([...c.TRANSPORTS]) as ('polling' | 'websocket')[],
     FEED_AGENCIES: Object.freeze([...c.FEED_AGENCIES]) as string[],

@@ -10,8 +10,12 @@ export interface TopologyReport {
   pingTimeoutMs: number;
   maxHttpBufferSize: number;
   connectTimeoutMs: number;
-  maxRequests: number;
-  maxRequestsJitter: number;
+  /** Recycling: new sessions per worker (+ jitter), resident memory cap, minimum life, drain window; 0 = off. */
+  maxSessionsPerWorker: number;
+  maxSessionsJitter: number;
+  maxWorkerRssMb: number;
+  minWorkerLifetimeMs: number;
+  drainWindowMs: number;
   /** `redis`: instances share one poller and demand; `none`: this instance polls on its own. */
   coordination: 'redis' | 'none';
   /** The machine named in session ids (fly-replay target), if any. */
@@ -28,8 +32,11 @@ export function topologyReport(c: Config, liveWorkers: number): TopologyReport {
     pingTimeoutMs: c.PING_TIMEOUT_MS,
     maxHttpBufferSize: c.MAX_HTTP_BUFFER_SIZE,
     connectTimeoutMs: c.CONNECT_TIMEOUT_MS,
-    maxRequests: c.MAX_REQUESTS,
-    maxRequestsJitter: c.MAX_REQUESTS_JITTER,
+    maxSessionsPerWorker: c.MAX_SESSIONS_PER_WORKER,
+    maxSessionsJitter: c.MAX_SESSIONS_JITTER,
+    maxWorkerRssMb: c.MAX_WORKER_RSS_MB,
+    minWorkerLifetimeMs: c.MIN_WORKER_LIFETIME_MS,
+    drainWindowMs: c.DRAIN_WINDOW_MS,
     coordination: c.REDIS_URL ? 'redis' : 'none',
     instance: c.SESSION_INSTANCE ?? null,
   };

@@ -6,6 +6,9 @@ import type { FeedStatus } from '../poller/feed-status.js';
 /** Why a worker is asked to close its sessions and exit. */
 export type DrainCause = 'worker_recycled' | 'shutdown';
 
+/** What made a worker ask to be recycled: MAX_SESSIONS_PER_WORKER new sessions, MAX_WORKER_RSS_MB, or SIGUSR2 (an operator, the pre-deploy harness). */
+export type RecycleTrigger = 'sessions' | 'memory' | 'signal';
+
 /** Why sessions of a worker were lost; the `cause` label of `transit_sessions_lost_total`. */
 export type LostCause = DrainCause | 'worker_died' | 'worker_timeout';
 
@@ -29,7 +32,8 @@ export type PrimaryMessage =
   | { t: 'directory'; workers: WorkerEntry[]; gone: Record<number, LostCause> }
   /** A connection from the public port (the socket rides along): its ledger id and the bytes read so far. */
   | { t: 'conn'; cid: number; head: Uint8Array }
-  | { t: 'drain'; cause: DrainCause }
+  /** Close every session and exit; a recycle spreads the closes over `windowMs` (DRAIN_WINDOW_MS). */
+  | { t: 'drain'; cause: DrainCause; windowMs: number }
   | { t: 'metrics-req'; id: number };
 
 /** Worker → primary. */
@@ -37,13 +41,14 @@ export type WorkerMessage =
   | { t: 'ready'; internalPort: number }
   /** Absolute viewer counts; `agencies` per agency watched when the feed has several (FEED_AGENCIES). */
   | { t: 'viewers'; sockets: number; lastFallbackAt: number; agencies?: Record<string, AgencyViewers> }
-  | { t: 'max-requests'; served: number }
+  /** The worker passed a recycling limit; the primary recycles it when its turn comes. */
+  | { t: 'recycle-me'; trigger: RecycleTrigger; sessions: number; rssBytes: number }
   /** Connections taken (`acked`) and closed since the last report, by `conn` id. */
   | { t: 'conns'; acked: number[]; closed: number[] }
   | { t: 'metrics-res'; id: number; metrics: unknown[] };
 
 const PRIMARY_TYPES = new Set(['data', 'feed-status', 'coordination', 'directory', 'conn', 'drain', 'metrics-req']);
-const WORKER_TYPES = new Set(['ready', 'viewers', 'max-requests', 'conns', 'metrics-res']);
+const WORKER_TYPES = new Set(['ready', 'viewers', 'recycle-me', 'conns', 'metrics-res']);
 
 /** Narrows an IPC message to ours; other senders (cluster adapter, prom-client) share the channel. */
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {

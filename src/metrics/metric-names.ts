@@ -189,7 +189,7 @@ export const SETTINGS_INFO_LABELS = [
   'transports',
   'web_concurrency',
   'coordination',
-  'max_requests',
+  'max_sessions_per_worker',
   'demand_grace_ms',
   'ping_interval_ms',
   'ping_timeout_ms',

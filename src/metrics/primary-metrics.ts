@@ -84,7 +84,7 @@ export function settingsInfo(config: Config): Record<(typeof M.SETTINGS_INFO_LAB
     transports: config.TRANSPORTS.join(','),
     web_concurrency: String(config.WEB_CONCURRENCY),
     coordination: config.REDIS_URL ? 'redis' : 'none',
-    max_requests: String(config.MAX_REQUESTS),
+    max_sessions_per_worker: String(config.MAX_SESSIONS_PER_WORKER),
     demand_grace_ms: String(config.DEMAND_GRACE_MS),
     ping_interval_ms: String(config.PING_INTERVAL_MS),
     ping_timeout_ms: String(config.PING_TIMEOUT_MS),

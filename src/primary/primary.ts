@@ -55,7 +55,15 @@ export async function runPrimary(config: Config): Promise<void> {
   const store = new VehicleStore();
   // Workers name the same instance in their session ids as the router expects (or none).
   const workerEnv: Record<string, string> = config.SESSION_INSTANCE ? { INSTANCE_ID: config.SESSION_INSTANCE } : {};
-  const supervisor = new Supervisor({ env: workerEnv, size: config.WEB_CONCURRENCY, timeoutMs: config.WORKER_TIMEOUT_MS, gracefulMs: config.GRACEFUL_TIMEOUT_MS, logger });
+  const supervisor = new Supervisor({
+    env: workerEnv,
+    size: config.WEB_CONCURRENCY,
+    timeoutMs: config.WORKER_TIMEOUT_MS,
+    gracefulMs: config.GRACEFUL_TIMEOUT_MS,
+    minLifetimeMs: config.MIN_WORKER_LIFETIME_MS,
+    drainWindowMs: config.DRAIN_WINDOW_MS,
+    logger,
+  });
   const gone = new Map<number, LostCause>();
   const feed = createFeed(config);
   const { pacing, window: budget } = createBudget(config, feed.callsPerFetch ?? 1, (err) =>

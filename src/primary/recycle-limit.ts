@@ -1,7 +1,7 @@
 /**
- * A worker's request budget before it is recycled, like gunicorn's `--max-requests` with
- * `--max-requests-jitter`: `max + uniform(0..jitter)`, so workers started together do not
- * all recycle at once. 0 means never.
+ * A worker's budget of new sessions before it is recycled, like gunicorn's `--max-requests`
+ * with `--max-requests-jitter`: `max + uniform(0..jitter)`, so workers started together do
+ * not all recycle at once. 0 means never.
  */
 export function recycleLimit(max: number, jitter: number, random: () => number = Math.random): number {
   if (max <= 0) return 0;

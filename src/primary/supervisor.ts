@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { beatIntervalMs, MISSED_BEATS_OUT_OF_ROTATION } from '../ipc/heartbeat.js';
-import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
+import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type RecycleTrigger, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
+import { RecycleQueue } from './recycle-queue.js';
 
 /** How long a new worker may take to become ready before it counts as hung. */
 export const BOOT_TIMEOUT_MS = 60_000;
@@ -36,6 +37,10 @@ export interface SupervisorOptions {
   size: number;
   timeoutMs: number;
   gracefulMs: number;
+  /** MIN_WORKER_LIFETIME_MS: a worker asking to be recycled waits until it has been ready this long. @default 0 */
+  minLifetimeMs?: number;
+  /** DRAIN_WINDOW_MS: a recycled worker spreads closing its sessions over this window (added to its drain deadline). @default 0 */
+  drainWindowMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -53,8 +58,9 @@ export interface SupervisorEvents {
 
 /**
  * Gunicorn's arbiter for Node workers: keeps `size` workers, replaces one that exits,
- * recycles one on request (replacement first, then a clean drain), kills one whose
- * heartbeat stops (`timeoutMs`), and drains all on shutdown within `gracefulMs`.
+ * recycles one on request (replacement first, then a clean drain; one worker at a time,
+ * none younger than `minLifetimeMs`), kills one whose heartbeat stops (`timeoutMs`), and
+ * drains all on shutdown within `gracefulMs`.
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly workers = new Map<number, Managed>();
@@ -62,10 +68,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private beatTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private earlyCrashes = 0;
+  private readonly recycles: RecycleQueue;
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
     this.now = opts.now ?? monotonicNow;
+    this.recycles = new RecycleQueue({ minLifetimeMs: opts.minLifetimeMs ?? 0, now: this.now, begin: (id, trigger) => this.recycle(id, trigger) });
   }
 
   /** Forks the initial workers and starts heartbeat checks. */
@@ -101,12 +109,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const id of this.workers.keys()) this.send(id, msg);
   }
 
-  /** Replaces worker `id` because it served its request budget: new one first, then drain. */
-  recycle(id: number): void {
+  /** Replaces worker `id` (its turn in the recycle queue came): new one first, then drain. Returns the replacement's id. */
+  private recycle(id: number, trigger: RecycleTrigger): number | null {
     const m = this.workers.get(id);
-    if (!m || m.state !== 'ready' || this.shuttingDown) return;
+    if (!m || m.state !== 'ready' || this.shuttingDown) return null;
     m.replaced = true;
-    this.opts.logger.info({ worker: id, event: 'worker_recycle' }, 'worker reached MAX_REQUESTS; starting its replacement, then draining it');
+    const why = { sessions: 'passed MAX_SESSIONS_PER_WORKER', memory: 'passed MAX_WORKER_RSS_MB', signal: 'got SIGUSR2' }[trigger];
+    this.opts.logger.info({ worker: id, trigger, event: 'worker_recycle' }, `worker ${why}; starting its replacement, then draining it`);
     const next = this.spawn();
     const drainOld = (readyId: number) => {
       if (readyId !== next) return;
@@ -122,11 +131,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     this.on('change', onChange);
     this.emit('restart', 'recycled');
+    return next;
   }
 
   /** Drains every worker and resolves once all have exited (or were killed at the deadline). */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.recycles.stop();
     clearInterval(this.beatTimer);
     const exits = [...this.workers.values()].map((m) => new Promise<void>((resolve) => m.worker.once('exit', () => resolve())));
     for (const id of [...this.workers.keys()]) this.drain(id, 'shutdown');
@@ -158,10 +169,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       m.state = 'ready';
       m.internalPort = msg.internalPort;
       this.earlyCrashes = 0;
+      this.recycles.ready(id);
       this.opts.logger.info({ worker: id, internalPort: msg.internalPort }, 'worker ready');
       this.emit('change');
     }
-    if (msg.t === 'max-requests') this.recycle(id);
+    if (msg.t === 'recycle-me') {
+      this.opts.logger.info(
+        { worker: id, trigger: msg.trigger, sessions: msg.sessions, rssMb: Math.round(msg.rssBytes / 2 ** 20), event: 'worker_recycle_wanted' },
+        'worker asks to be recycled; it is, once no other recycle is running and it has lived MIN_WORKER_LIFETIME_MS',
+      );
+      this.recycles.request(id, msg.trigger);
+    }
     this.emit('message', id, msg);
   }
 
@@ -170,11 +188,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!m || m.state === 'draining') return;
     m.state = 'draining';
     m.endCause = cause;
-    this.send(id, { t: 'drain', cause });
+    // A recycle spreads its closes over the window; a shutdown has the platform's kill timeout to meet.
+    const windowMs = cause === 'worker_recycled' ? (this.opts.drainWindowMs ?? 0) : 0;
+    this.send(id, { t: 'drain', cause, windowMs });
     m.killTimer = setTimeout(() => {
-      this.opts.logger.warn({ worker: id, cause }, `worker did not drain within GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
+      this.opts.logger.warn({ worker: id, cause }, `worker did not drain within DRAIN_WINDOW_MS=${windowMs} + GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
       m.worker.process.kill('SIGKILL');
-    }, this.opts.gracefulMs);
+    }, windowMs + this.opts.gracefulMs);
     m.killTimer.unref();
     this.emit('change');
   }
@@ -210,6 +230,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.opts.logger[level]({ worker: id, code, signal, cause, event: 'worker_exit' }, `worker exited (${cause})`);
     this.emit('gone', id, cause);
     this.emit('change');
+    // Last: the next recycle may begin now, after this exit is told.
+    this.recycles.exited(id);
     if (this.shuttingDown || m.replaced) return;
     const reason: RestartReason = cause === 'worker_timeout' ? 'timeout' : code === 0 && !signal ? 'exit' : 'crash';
     this.emit('restart', reason);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { DrainCause } from '../ipc/messages.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { closeInBatches } from './drain-batches.js';
 
 /** How long a session's close waits for its in-flight POST (engine.io would abort it). */
 export const POST_WAIT_MS = 1_000;
@@ -34,7 +35,10 @@ export const DRAIN_LINGER_MS = 1_000;
 /**
  * Ends this worker's sessions cleanly: each Engine.IO session gets the close packet (on its
  * pending poll, or over its websocket), which clients treat as "transport close" and answer
- * with an immediate reconnect — routed by the primary to a worker that is not draining.
+ * with an immediate reconnect — routed by the primary to a worker that is not draining. A
+ * recycle closes them in even batches over `windowMs` (DRAIN_WINDOW_MS), so the survivors get a
+ * steady trickle of reconnects rather than all of them at once; sessions not yet closed keep
+ * being served meanwhile.
  * Once a session has closed, late requests for it get Engine.IO's `400 Session ID unknown`,
  * counted as `ended` (the worker records every closed session in `ClosedSessions`). Recording
  * it only on close matters: a session marked earlier would have its next poll answered by
@@ -45,6 +49,8 @@ export async function drainSessions(opts: {
   io: Server;
   http: HttpServer;
   cause: DrainCause;
+  /** Spread the closes over this long (0: all at once). */
+  windowMs: number;
   /** Connections the primary handed to this worker that are still open. */
   handedIn: () => number;
   metrics: WorkerMetrics;
@@ -55,13 +61,18 @@ export async function drainSessions(opts: {
   const deadline = Date.now() + opts.deadlineMs;
   // engine.io keeps its sessions in a protected map; draining is exactly what it is for.
   const sessions = (io.engine as unknown as { clients: Record<string, EngineSession> }).clients;
-  const clients = Object.values(sessions);
-  metrics.sessionsLost.inc({ cause }, clients.length);
-  logger.info({ sessions: clients.length, cause, event: 'worker_drain' }, `draining: closing ${clients.length} sessions so their clients reconnect to another worker`);
-  for (const client of clients) {
-    logger.info({ sid: client.id, cause, event: 'session_lost' }, 'session closed by drain; its client reconnects to another worker');
-    closeWhenIdle(client, Date.now() + POST_WAIT_MS);
-  }
+  const count = Object.keys(sessions).length;
+  logger.info({ sessions: count, cause, windowMs: opts.windowMs, event: 'worker_drain' }, `draining: closing ${count} sessions over ${opts.windowMs} ms so their clients reconnect to another worker`);
+  const closed = await closeInBatches(
+    () => Object.values(sessions),
+    (client) => {
+      metrics.sessionsLost.inc({ cause });
+      logger.info({ sid: client.id, cause, event: 'session_lost' }, 'session closed by drain; its client reconnects to another worker');
+      closeWhenIdle(client, Date.now() + POST_WAIT_MS);
+    },
+    Math.min(opts.windowMs, Math.max(0, deadline - Date.now())),
+  );
+  if (closed !== count) logger.info({ sessions: closed, event: 'worker_drain_closed' }, `drain closed ${closed} sessions (${count} when it began; the rest ended on their own)`);
   // A live client fetches its close packet with its next poll within moments; one that
   // does not (gone, or its poll failed) is discarded rather than waited for.
   await waitUntil(() => io.engine.clientsCount === 0, Math.min(deadline, Date.now() + CLOSE_WAIT_MS));

@@ -19,6 +19,7 @@ import { ConnectionReports } from './connection-reports.js';
 import { drainSessions } from './drain.js';
 import { PrimaryLink } from './primary-link.js';
 import { recycleLimit } from '../primary/recycle-limit.js';
+import { RecycleTriggers } from './recycle-triggers.js';
 import { beatIntervalMs } from '../ipc/heartbeat.js';
 import { installSessionGuard } from './session-guard.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -66,9 +67,13 @@ export async function runWorker(config: Config): Promise<void> {
   app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId, { security, refusals, metrics }));
   await app.init();
   io = app.get(VehiclesGateway).server;
-  io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) =>
-    session.once('close', () => closed.add(session.id, drainCause ?? 'session_closed')),
-  );
+  const recycling = recycleTriggers(config, link);
+  // Engine.IO emits `connection` only for a handshake it accepted: polls, POSTs, /healthz,
+  // requests forwarded for a sibling's sessions and refused handshakes never reach it.
+  io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) => {
+    recycling.sessionOpened();
+    session.once('close', () => closed.add(session.id, drainCause ?? 'session_closed'));
+  });
   viewers.countSocketsWith(() => io!.of('/').sockets.size);
   const http = app.getHttpServer() as HttpServer;
   const handedIn = new Set<Socket>();
@@ -90,7 +95,6 @@ export async function runWorker(config: Config): Promise<void> {
     maxBodyBytes: config.MAX_HTTP_BUFFER_SIZE + 1024,
     forwardTimeoutMs: config.PING_INTERVAL_MS + config.PING_TIMEOUT_MS + 5_000,
   });
-  countRequestsForRecycling(http, config, link);
 
   link.on('data', (m) => cache.apply(m.snapshot, m.delta));
   link.on('feed-status', (m) => cache.setStatus(m.status));
@@ -112,7 +116,7 @@ export async function runWorker(config: Config): Promise<void> {
     if (draining) return;
     draining = true;
     drainCause = m.cause;
-    await drainSessions({ io: io!, http, cause: m.cause, handedIn: () => handedIn.size, metrics, logger, deadlineMs: config.GRACEFUL_TIMEOUT_MS - 500 });
+    await drainSessions({ io: io!, http, cause: m.cause, windowMs: m.windowMs, handedIn: () => handedIn.size, metrics, logger, deadlineMs: m.windowMs + config.GRACEFUL_TIMEOUT_MS - 500 });
     // Final counters, so the instance totals keep what this worker counted since the last scrape.
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
     logger.info({ cause: m.cause }, 'worker drained; exiting');
@@ -125,9 +129,11 @@ export async function runWorker(config: Config): Promise<void> {
   // Ctrl-C reaches the whole process group; the primary decides when a worker stops (drain).
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
+  // `kill -USR2 <worker pid>`: recycle this worker when its turn comes (one at a time, after its minimum lifetime).
+  process.on('SIGUSR2', () => recycling.signalled());
 
   const internalPort = await listenLoopback(http);
-  startHeartbeat(viewers, config);
+  startHeartbeat(viewers, recycling, config);
   link.send({ t: 'ready', internalPort });
 }
 
@@ -149,20 +155,18 @@ function listenLoopback(http: HttpServer): Promise<number> {
   });
 }
 
-/** Viewer reports double as the heartbeat: a blocked event loop stops both. */
-function startHeartbeat(viewers: ViewerReporter, config: Config): void {
-  setInterval(() => viewers.report(), beatIntervalMs(config.WORKER_TIMEOUT_MS));
+/** Viewer reports double as the heartbeat: a blocked event loop stops both. Each beat also reads this worker's RSS. */
+function startHeartbeat(viewers: ViewerReporter, recycling: RecycleTriggers, config: Config): void {
+  setInterval(() => {
+    viewers.report();
+    recycling.memorySample(process.memoryUsage.rss());
+  }, beatIntervalMs(config.WORKER_TIMEOUT_MS));
 }
 
-/** gunicorn's max_requests: after its budget the worker asks the primary to recycle it. */
-function countRequestsForRecycling(http: HttpServer, config: Config, link: PrimaryLink): void {
-  const limit = recycleLimit(config.MAX_REQUESTS, config.MAX_REQUESTS_JITTER);
-  if (limit === 0) return;
-  let served = 0;
-  http.on('request', () => {
-    served += 1;
-    if (served === limit) link.send({ t: 'max-requests', served });
-  });
+/** gunicorn's max_requests, counted in new sessions, and a memory cap: past either the worker asks the primary to recycle it. */
+function recycleTriggers(config: Config, link: PrimaryLink): RecycleTriggers {
+  const sessionLimit = recycleLimit(config.MAX_SESSIONS_PER_WORKER, config.MAX_SESSIONS_JITTER);
+  return new RecycleTriggers({ sessionLimit, rssLimitBytes: config.MAX_WORKER_RSS_MB * 2 ** 20 }, (a) => link.send({ t: 'recycle-me', ...a }));
 }
 
 function countByTransport(io: Server | undefined): { polling: number; websocket: number } {

@@ -42,7 +42,7 @@ describe('production command and environment', () => {
   it('production values, then the caller’s settings, then loopback on ephemeral ports', () => {
     const e = childEnv(prod, { PATH: '/bin', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true', PORT: '1234', NODE_ENV: 'test', WEB_CONCURRENCY: prod.env.WEB_CONCURRENCY }, ['STICKY', 'ALLOW_UNSAFE_TOPOLOGY', 'PORT', 'WEB_CONCURRENCY']);
     expect(e.callerOverrides).toEqual({ STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true' });
-    expect(e.env).toMatchObject({ PATH: '/bin', STICKY: 'false', NODE_ENV: 'production', MAX_REQUESTS: prod.env.MAX_REQUESTS, ...HARNESS_OVERRIDES });
+    expect(e.env).toMatchObject({ PATH: '/bin', STICKY: 'false', NODE_ENV: 'production', MAX_SESSIONS_PER_WORKER: prod.env.MAX_SESSIONS_PER_WORKER, ...HARNESS_OVERRIDES });
     expect(serviceSettings(e.settings)).toMatchObject({ sticky: false, allowUnsafe: true, workers: Number(prod.env.WEB_CONCURRENCY) });
     expect(resolveCommand(['node', 'dist/main.js'], '/opt/node24')).toEqual({ file: '/opt/node24', args: ['dist/main.js'] });
   });

@@ -85,7 +85,7 @@ describe('npm run predeploy', () => {
     expect(f.upstreamCalls).toBeGreaterThan(0);
     // Production settings, bound to loopback on ephemeral ports.
     expect(r.summary.command).toEqual(['node', 'dist/main.js']);
-    expect(r.summary.settings).toMatchObject({ WEB_CONCURRENCY: '2', MAX_REQUESTS: '1000', STICKY: 'true', PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
+    expect(r.summary.settings).toMatchObject({ WEB_CONCURRENCY: '2', MAX_SESSIONS_PER_WORKER: '40000', MIN_WORKER_LIFETIME_MS: '0', STICKY: 'true', PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
     expect(r.summary.series.length).toBeGreaterThan(10);
     expect(r.html).toMatch(/<div class="verdict PASS">PASS/);
     expect(r.html).toMatch(/400 "Session ID unknown" by <code>x-transit-session<\/code>/);
@@ -136,11 +136,12 @@ describe('npm run predeploy', () => {
     expect(eio3.sample).toBe('400 {"code":5,"message":"Unsupported protocol version"}');
   });
 
-  it('MAX_REQUESTS=10 (a gunicorn habit meeting long-polling): FAILS and names recycling that drops sessions', { timeout: 120_000 }, async () => {
-    const r = await predeploy(['--duration', '15s', '--clients', '10', ...FOCUSED], { MAX_REQUESTS: '10', MAX_REQUESTS_JITTER: '0' });
+  it('MAX_SESSIONS_PER_WORKER=3, below the 5 sessions each worker holds: recycling feeds itself, FAILS and names it', { timeout: 120_000 }, async () => {
+    // Each recycle's reconnects count on the other workers and pass the limit there too.
+    const r = await predeploy(['--duration', '15s', '--clients', '10', ...FOCUSED], { MAX_SESSIONS_PER_WORKER: '3', MAX_SESSIONS_JITTER: '0', DRAIN_WINDOW_MS: '500' });
     expect(r.code, explain(r)).toBe(1);
     const cause = r.summary.causes.find((c) => c.id === 'recycle_drops_sessions');
-    expect(cause?.title, explain(r)).toMatch(/^recycling drops sessions: \d+ workers recycled by MAX_REQUESTS=10 \(\+ jitter 0\) after a median [\d.]+ s of life/);
+    expect(cause?.title, explain(r)).toMatch(/^recycling drops sessions: \d+ workers recycled by MAX_SESSIONS_PER_WORKER=3 \(\+ jitter 0\) after a median [\d.]+ s of life/);
     expect(r.summary.figures.recycles.byTraffic).toBeGreaterThanOrEqual(2);
     expect(r.summary.figures.losses.recycle.count).toBeGreaterThan(0);
   });

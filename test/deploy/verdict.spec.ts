@@ -19,7 +19,7 @@ function clean(o: Partial<VerdictInput> = {}): VerdictInput {
   return {
     settings: {
       workers: 2, sticky: true, allowUnsafe: false, transports: ['polling', 'websocket'], pingIntervalMs: 25_000, pingTimeoutMs: 20_000,
-      maxRequests: 1000, maxRequestsJitter: 50, gracefulTimeoutMs: 30_000, pollIntervalMs: 15_000,
+      maxSessions: 40_000, maxSessionsJitter: 4_000, gracefulTimeoutMs: 30_000, pollIntervalMs: 15_000,
     },
     thresholds: { max400Rate: 0.05, reconnectWithinMs: 5_000, minWorkerLifeMs: 60_000, maxLatencyP95Ms: 1_000 },
     durationMs: 60_000,
@@ -67,9 +67,9 @@ describe('verdict rules', () => {
 
   it('(b) natural recycles within minutes of start: recycling drops sessions', () => {
     const fast = Array.from({ length: 6 }, (_, k) => recycle({ worker: k + 1, lifetimeMs: 1_500, triggered: false, sessions: 8 }));
-    const v = judge(clean({ settings: { ...clean().settings, maxRequests: 10, maxRequestsJitter: 0 }, recycles: fast }));
+    const v = judge(clean({ settings: { ...clean().settings, maxSessions: 10, maxSessionsJitter: 0 }, recycles: fast }));
     expect(ids(clean({ recycles: fast }))).toContain('recycle_drops_sessions');
-    expect(v.causes[0]!.title).toMatch(/^recycling drops sessions: 6 workers recycled by MAX_REQUESTS=10 \(\+ jitter 0\) after a median 1\.5 s of life/);
+    expect(v.causes[0]!.title).toMatch(/^recycling drops sessions: 6 workers recycled by MAX_SESSIONS_PER_WORKER=10 \(\+ jitter 0\) after a median 1\.5 s of life/);
     // Triggered recycles are the harness's doing, whatever their lifetime.
     expect(ids(clean({ recycles: fast.map((r) => ({ ...r, triggered: true })) }))).toEqual([]);
   });
