@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ownerOfSession } from '../src/primary/session-id.js';
+import { ownerOfSession } from '../src/shared/session-id.js';
 import { REJECT_DEADLINE_MS } from '../src/primary/router.js';
 import { recordFigure } from './support/figures.js';
 import { inParallel, rawExchange, type Gap } from './support/raw-http.js';

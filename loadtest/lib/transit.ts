@@ -8,24 +8,16 @@
  * deltas must belong to the subscribed routes; events before the ack are not judged (the connect
  * snapshot holds every route by design). When the ack names an agency (a server with several,
  * whose vehicle ids are `<agency>:<id>`), a vehicle of another agency counts as foreign too.
- * The shapes are the service's own (src/domain/vehicle.ts, types only: erased at run time).
+ * The shapes, event names and guards are the service's own wire contract (src/protocol/), which
+ * imports nothing, so k6 loads it as it is.
  */
 import type { Inbound } from './engineio-types.ts';
 
-import type { Delta, Snapshot, Vehicle } from '../../src/domain/vehicle.ts';
+import { isDelta, isRecord, isSnapshot } from '../../src/protocol/guards.ts';
+import { DELTA_EVENT, SNAPSHOT_EVENT, type SubscribeRequest, type Vehicle } from '../../src/protocol/wire.ts';
 
-export type { Delta, Snapshot, Vehicle };
-/** Mirrors src/gateway/subscribe.schema.ts: `agency` is absent when the server has one implicit agency. */
-export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
-/** The `subscribe` payload: routes (empty = all) and optionally one of the agencies `/api/config` lists (default the first). */
-export interface SubscribeRequest {
-  routes: string[];
-  agency?: string;
-}
-
-export const SNAPSHOT_EVENT = 'vehicles:snapshot';
-export const DELTA_EVENT = 'vehicles:delta';
-export const SUBSCRIBE_EVENT = 'subscribe';
+export type { Delta, Snapshot, SubscribeAck, SubscribeRequest, Vehicle } from '../../src/protocol/wire.ts';
+export { DELTA_EVENT, SNAPSHOT_EVENT, SUBSCRIBE_EVENT } from '../../src/protocol/wire.ts';
 
 export interface Observation {
   kind: 'snapshot' | 'delta' | 'subscribed' | 'subscribe_error' | 'other' | 'invalid';
@@ -39,24 +31,6 @@ export interface Observation {
   versionGap: boolean;
   /** Why an event was 'invalid' or a subscribe failed. */
   error?: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function isVehicle(v: unknown): v is Vehicle {
-  return isRecord(v) && typeof v.id === 'string' && typeof v.routeId === 'string' &&
-    typeof v.lat === 'number' && typeof v.lon === 'number' && typeof v.updatedAt === 'number' &&
-    (v.bearing === null || typeof v.bearing === 'number');
-}
-export function isSnapshot(v: unknown): v is Snapshot {
-  return isRecord(v) && typeof v.version === 'number' && typeof v.generatedAt === 'number' &&
-    Array.isArray(v.vehicles) && v.vehicles.every(isVehicle);
-}
-export function isDelta(v: unknown): v is Delta {
-  return isRecord(v) && typeof v.fromVersion === 'number' && typeof v.version === 'number' &&
-    typeof v.generatedAt === 'number' && Array.isArray(v.upserts) && v.upserts.every(isVehicle) &&
-    Array.isArray(v.removals) && v.removals.every((r) => typeof r === 'string');
 }
 
 /** The `subscribe` payload for `routes`, naming `agency` when one is given (a server with several agencies). */

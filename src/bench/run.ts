@@ -4,7 +4,7 @@ import { encodeVehiclePositions } from '../feed/gtfs-rt/gtfs-rt.encode.js';
 import { SimulatorFeed } from '../feed/simulator/simulator.feed.js';
 import { parseRequestHead } from '../primary/request-line.js';
 import { chooseWorker } from '../primary/routing.js';
-import { newSessionId } from '../primary/session-id.js';
+import { newSessionId } from '../shared/session-id.js';
 import { filterDelta } from '../store/route-filter.js';
 import { diffVehicles, indexById } from '../store/snapshot-diff.js';
 import { bench, type BenchResult } from './micro.js';

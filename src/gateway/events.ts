@@ -1,18 +1,7 @@
-import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { RouteSet } from '../store/route-filter.js';
-import type { SubscribeAck } from './subscribe.schema.js';
 import type { TokenBucket } from './token-bucket.js';
 
-/** Events the server emits. */
-export interface ServerToClientEvents {
-  'vehicles:snapshot': (s: Snapshot) => void;
-  'vehicles:delta': (d: Delta) => void;
-}
-
-/** Events a client may emit. */
-export interface ClientToServerEvents {
-  subscribe: (payload: unknown, ack?: (a: SubscribeAck) => void) => void;
-}
+export type { ClientToServerEvents, ServerToClientEvents } from '../protocol/wire.js';
 
 /** Per-socket state. */
 export interface SocketData {

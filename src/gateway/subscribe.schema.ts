@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { AGENCY_PATTERN, AGENCY_RULE, MAX_SUBSCRIBED_ROUTES, ROUTE_ID_PATTERN, ROUTE_ID_RULE } from '../protocol/wire.js';
 
-/** Most routes one client may subscribe to at once. */
-export const MAX_SUBSCRIBED_ROUTES = 100;
-
-/** The shape of an agency id (511.org operator ids: `SF`, `AC`, `BA`…). */
-export const AGENCY_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export type { SubscribeAck } from '../protocol/wire.js';
+export { MAX_SUBSCRIBED_ROUTES } from '../protocol/wire.js';
 
 /**
  * `subscribe` payload: `{ routes: string[], agency?: string }`; an empty list means every
@@ -17,20 +15,18 @@ export const subscribeSchema = z.object(
       .array(
         z
           .string({ error: 'each route id must be a string' })
-          .regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'route ids are 1–32 characters of A–Z, a–z, 0–9, _ . -' }),
+          .regex(ROUTE_ID_PATTERN, { error: `route ids are ${ROUTE_ID_RULE}` }),
         { error: 'routes must be an array of route ids' },
       )
       .max(MAX_SUBSCRIBED_ROUTES, { error: `at most ${MAX_SUBSCRIBED_ROUTES} routes` }),
     agency: z
       .string({ error: 'agency must be a string' })
-      .regex(AGENCY_PATTERN, { error: 'agency ids are 1–32 characters of A–Z, a–z, 0–9, _ -' })
+      .regex(AGENCY_PATTERN, { error: `agency ids are ${AGENCY_RULE}` })
       .optional(),
   },
   { error: 'payload must be an object { routes: string[], agency?: string }' },
 );
 
-/** The ack of `subscribe`; `agency` is the agency watched (absent when the feed has one implicit agency). */
-export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
 
 /** A valid subscription: `agency` is set when the feed has agencies (the one asked for, else the first). */
 export interface Subscription {

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import type { SecurityHeaders } from '../http/security-headers.js';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { newSessionId } from '../primary/session-id.js';
+import { newSessionId } from '../shared/session-id.js';
 import { bindMessageHandlers } from './message-binding.js';
 import { originAllowed } from './origin.js';
 import { watchOutput, type CutClient, type EngineConn } from './output-cap.js';

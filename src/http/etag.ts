@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ROUTE_ID_PATTERN, ROUTE_ID_RULE } from '../protocol/wire.js';
 
 /** Strong ETag of a snapshot version as seen through a route filter. */
 export function snapshotEtag(version: number, routesKey: string): string {
@@ -19,7 +20,7 @@ export function parseRoutesQuery(raw: unknown): { routes: Set<string> | null } |
   if (raw === undefined || raw === '') return { routes: null };
   if (typeof raw !== 'string') return { error: 'routes must be given once, as a comma-separated list' };
   const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = ids.find((id) => !/^[A-Za-z0-9_.-]{1,32}$/.test(id));
-  if (bad !== undefined) return { error: `route id ${JSON.stringify(bad)} is not 1–32 characters of A–Z, a–z, 0–9, _ . -` };
+  const bad = ids.find((id) => !ROUTE_ID_PATTERN.test(id));
+  if (bad !== undefined) return { error: `route id ${JSON.stringify(bad)} is not ${ROUTE_ID_RULE}` };
   return { routes: ids.length ? new Set(ids) : null };
 }

@@ -1,3 +1,4 @@
+import type { ClientConfig } from '../protocol/client-config.js';
 import { BadRequestException, Controller, Get, Headers, Inject, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { Snapshot } from '../domain/vehicle.js';
 import { feedAgencies } from '../feed/feed.factory.js';
@@ -61,7 +62,7 @@ export class VehiclesController {
 
   /** What the browser map needs to know of the server's settings. */
   @Get('config')
-  clientConfig(): { tileUrl: string; tileAttribution: string; fallbackIntervalMs: number; agencies: string[] } {
+  clientConfig(): ClientConfig {
     const c = this.ctx.config;
     // `agencies`: what `subscribe` may name (the first is the default); the map shows a picker for more than one.
     return { tileUrl: c.TILE_URL, tileAttribution: c.TILE_ATTRIBUTION, fallbackIntervalMs: c.FALLBACK_INTERVAL_MS, agencies: [...feedAgencies(c)] };

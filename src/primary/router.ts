@@ -2,9 +2,9 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import { ConnectionLedger, type LedgerLimits } from './connection-ledger.js';
-import { flyReplayResponse } from './fly-replay.js';
+import { flyReplayResponse } from '../shared/fly-replay.js';
 import { parseRequestHead, type RequestHead } from './request-line.js';
-import { foreignInstance } from './session-id.js';
+import { foreignInstance } from '../shared/session-id.js';
 import { chooseWorker, type RoutingTable } from './routing.js';
 
 /** How long a new connection may take to send its request line. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { recycleLimit } from './recycle-limit.js';
 import { parseRequestHead } from './request-line.js';
 import { chooseWorker } from './routing.js';
-import { foreignInstance, instanceOfSession, newSessionId, ownerOfSession } from './session-id.js';
+import { foreignInstance, instanceOfSession, newSessionId, ownerOfSession } from '../shared/session-id.js';
 
 const head = (line: string) => parseRequestHead(Buffer.from(`${line}\r\nHost: x\r\n\r\n`))!;
 

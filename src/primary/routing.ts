@@ -1,5 +1,5 @@
 import type { RequestHead } from './request-line.js';
-import { ownerOfSession } from './session-id.js';
+import { ownerOfSession } from '../shared/session-id.js';
 
 /** Which workers can take what, as the router sees it at one moment. */
 export interface RoutingTable {

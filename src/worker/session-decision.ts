@@ -1,5 +1,5 @@
 import type { SessionUnknownCauseLabel } from '../metrics/metric-names.js';
-import { foreignInstance, ownerOfSession } from '../primary/session-id.js';
+import { foreignInstance, ownerOfSession } from '../shared/session-id.js';
 
 /** Who answers one `/socket.io/` request that reached this worker. */
 export type SessionDecision =

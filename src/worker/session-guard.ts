@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import type { SessionUnknownCauseLabel, TransportLabel } from '../metrics/metric-names.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { flyReplayHeaders, flyReplayResponse } from '../primary/fly-replay.js';
+import { flyReplayHeaders, flyReplayResponse } from '../shared/fly-replay.js';
 import type { AddressGate } from './address-gate.js';
 import type { ClosedSessions } from './closed-sessions.js';
 import { FORWARDED_HEADER, forwardRequest, forwardUpgrade } from './forward.js';

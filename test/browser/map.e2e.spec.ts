@@ -12,7 +12,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ownerOfSession } from '../../src/primary/session-id.js';
+import { ownerOfSession } from '../../src/shared/session-id.js';
 import { recordFigure } from '../support/figures.js';
 import { startTopology, type Topology } from '../support/topology.js';
 import {

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Delta, Snapshot, Vehicle } from '../../src/domain/vehicle.js';
-import { ownerOfSession } from '../../src/primary/session-id.js';
+import { ownerOfSession } from '../../src/shared/session-id.js';
 
 /** A real socket.io-client that keeps the map a browser would: snapshot + deltas applied. */
 export interface TrackedClient {

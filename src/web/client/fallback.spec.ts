@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EtagCache, FallbackPoller, pollVehicles, vehiclesUrl, type FetchLike, type PollOutcome, type ResponseLike } from './fallback.js';
-import type { Snapshot } from './types.js';
+import type { Snapshot } from '../../protocol/wire.js';
 
 const snapshot = (version: number): Snapshot => ({
   version,

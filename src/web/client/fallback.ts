@@ -3,7 +3,8 @@
  * with `If-None-Match`, so an unchanged picture costs a 304 and no body.
  * DOM-free (fetch and timers are injected): unit-tested under vitest's node environment.
  */
-import { isSnapshot, type Snapshot } from './types.js';
+import { isSnapshot } from '../../protocol/guards.js';
+import type { Snapshot } from '../../protocol/wire.js';
 
 /**
  * `/api/vehicles` for all routes, `/api/vehicles?routes=N,38` for some (each id URL-encoded,

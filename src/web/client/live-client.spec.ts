@@ -4,9 +4,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LiveClient, type HandshakeAuth, type SubscribeAck } from './live-client.js';
+import type { HandshakeAuth, SubscribeAck } from '../../protocol/wire.js';
+import { LiveClient } from './live-client.js';
 import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from './status.js';
-import type { Delta, Snapshot, Vehicle } from './types.js';
+import type { Delta, Snapshot, Vehicle } from '../../protocol/wire.js';
 import { VehicleStore } from './vehicle-store.js';
 
 const vehicle = (id: string, routeId: string, lat = 37.77): Vehicle => ({

@@ -5,33 +5,20 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { StatusEvent } from './status.js';
-import { isDelta, isSnapshot } from './types.js';
+import { isDelta, isSnapshot } from '../../protocol/guards.js';
+import type { HandshakeAuth, SubscribeAck, SubscribeRequest } from '../../protocol/wire.js';
 import type { VehicleStore } from './vehicle-store.js';
 
-/** The ack of `subscribe`; `agency` is the agency watched (absent when the server has one implicit agency). */
-export type SubscribeAck = { status: 'ok'; routes: string[]; agency?: string } | { status: 'error'; message: string };
+export type { SubscribeAck } from '../../protocol/wire.js';
 
-/** The `subscribe` payload: routes (empty = all) and, when the server lists agencies, the one to watch (default the first). */
-export interface SubscribeRequest {
-  routes: string[];
-  agency?: string;
-}
-
-export interface ServerToClientEvents {
+/** What arrives, as the page must treat it: unknown until `guards.ts` says otherwise. */
+interface ServerToClientEvents {
   'vehicles:snapshot': (snapshot: unknown) => void;
   'vehicles:delta': (delta: unknown) => void;
 }
 
-export interface ClientToServerEvents {
+interface ClientToServerEvents {
   subscribe: (request: SubscribeRequest, ack: (response: unknown) => void) => void;
-}
-
-/** What the handshake sends (`socket.handshake.auth` on the server). */
-export interface HandshakeAuth {
-  /** Random per page load. */
-  clientId: string;
-  /** How many times this page's socket connected before this attempt: 0 first, > 0 = a reconnect. */
-  connects: number;
 }
 
 export interface LiveClientOptions {

@@ -32,7 +32,8 @@ import { MapView } from './map-view.js';
 import { RoutePicker } from './route-picker.js';
 import { collectRoutes, routeSelected } from './routes.js';
 import { describeStatus, initialStatus, reduceStatus, type StatusEvent, type StatusState } from './status.js';
-import { DEFAULT_CONFIG, parseConfig, type ClientConfig, type Vehicle } from './types.js';
+import { DEFAULT_CONFIG, parseConfig, type ClientConfig } from '../../protocol/client-config.js';
+import type { Vehicle } from '../../protocol/wire.js';
 import { VehicleStore } from './vehicle-store.js';
 
 /** Test/debug hook for browser tests (Playwright): read-only views of what the page shows. */

@@ -6,7 +6,7 @@ import * as L from 'leaflet';
 import { vehiclePopupLines } from './format.js';
 import { routeHue, routeLabel } from './routes.js';
 import { TileHealth } from './tiles.js';
-import type { Vehicle } from './types.js';
+import type { Vehicle } from '../../protocol/wire.js';
 
 /** San Francisco, for the first view before any vehicle arrives. */
 const SF_CENTER: L.LatLngTuple = [37.7749, -122.4194];

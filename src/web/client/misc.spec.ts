@@ -3,7 +3,8 @@ import { dataAgeMs, formatDuration, formatUpdatedAgo, formatVehicleCount } from 
 import { newClientId } from './ids.js';
 import { collectRoutes, compareRoutes, routeHue, routeLabel, routeSelected, sortedRoutes } from './routes.js';
 import { TileHealth } from './tiles.js';
-import { DEFAULT_CONFIG, isDelta, isSnapshot, parseConfig } from './types.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../protocol/client-config.js';
+import { isDelta, isSnapshot } from '../../protocol/guards.js';
 
 describe('format', () => {
   it('formats durations', () => {

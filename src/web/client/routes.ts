@@ -1,5 +1,5 @@
 /** Route ids: ordering, labels, the set of routes seen, and the client-side filter. DOM-free. */
-import type { Vehicle } from './types.js';
+import type { Vehicle } from '../../protocol/wire.js';
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Delta, Vehicle } from './types.js';
+import type { Delta, Vehicle } from '../../protocol/wire.js';
 import { applyDeltaToMap, checkDelta, VehicleStore } from './vehicle-store.js';
 
 const v = (id: string, routeId = 'N', lat = 37.77, lon = -122.42): Vehicle => ({

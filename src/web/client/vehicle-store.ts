@@ -2,7 +2,7 @@
  * The client's copy of the vehicles it is shown: snapshots replace it, deltas patch it.
  * DOM-free: unit-tested under vitest's node environment.
  */
-import type { Delta, Snapshot, Vehicle } from './types.js';
+import type { Delta, Snapshot, Vehicle } from '../../protocol/wire.js';
 
 /**
  * How a delta relates to the version the client holds:

@@ -10,7 +10,7 @@ import {
   type Request,
   type Response,
 } from 'playwright-core';
-import { ownerOfSession } from '../../../src/primary/session-id.js';
+import { ownerOfSession } from '../../../src/shared/session-id.js';
 
 /** Debian's chromium (package `chromium`; scripts/check-runtime.mjs installs it before `npm test`). */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -1,4 +1,4 @@
-import { randomToken } from '../shared/random-token.js';
+import { randomToken } from './random-token.js';
 
 /**
  * Engine.IO session ids that name their worker: `<worker id, base36>.<120 random bits>`,
