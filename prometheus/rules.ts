@@ -1,7 +1,7 @@
 /**
  * Source of `prometheus/rules.yml`: Transit Tracker's recording rules and alerts.
  *
- * The YAML is generated from this module (no YAML library needed) and committed; a spec
+ * The YAML is generated from this module (with the `yaml` package) and committed; a spec
  * checks that the committed file equals what this module renders. Regenerate with
  *   node dashboards/generate.ts      (rules.yml and the dashboards)
  *   node prometheus/rules.ts         (rules.yml only)
@@ -11,6 +11,7 @@
  */
 import { readFileSync, writeFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Document, parse } from 'yaml';
 import {
   BUILD_INFO,
   DEMAND_VIEWERS,
@@ -316,65 +317,14 @@ export const RULE_GROUPS: RuleGroup[] = [
 ];
 
 // ---------------------------------------------------------------------------------------
-// YAML rendering (a small, fixed subset: block literals for PromQL and descriptions)
+// YAML rendering
 // ---------------------------------------------------------------------------------------
 
-const YAML_RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
-const NUMBER_LIKE = /^[-+.]?[0-9][0-9_.:eE+-]*$|^[-+]?\.(inf|nan)$/i;
-
-/** A plain (unquoted) scalar when YAML reads it back as the same string, else JSON-quoted. */
-function scalar(value: string): string {
-  const plain =
-    value !== '' &&
-    value === value.trim() &&
-    /^[A-Za-z0-9_(]/.test(value) &&
-    !value.includes(': ') &&
-    !value.includes(' #') &&
-    !value.endsWith(':') &&
-    !/[\u0000-\u001f\u007f"'\\]/.test(value) &&
-    !/[{}[\],]/.test(value.charAt(0)) &&
-    !YAML_RESERVED.test(value) &&
-    !NUMBER_LIKE.test(value);
-  return plain ? value : JSON.stringify(value);
-}
-
-/** `key: value`: plain when safe, else a `|-` block literal (quoted only when a literal can't hold it). */
-function entry(indent: string, key: string, value: string): string[] {
-  const quoted = scalar(value) !== value;
-  const literalSafe = value !== '' && !/^\s/.test(value) && !/\s$/.test(value) && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(value);
-  if (!value.includes('\n') && !(quoted && literalSafe)) return [`${indent}${key}: ${scalar(value)}`];
-  return [`${indent}${key}: |-`, ...value.split('\n').map((line) => (line === '' ? '' : `${indent}  ${line}`))];
-}
-
-/** Renders rule groups as a Prometheus rule file. */
+/** Renders rule groups as a Prometheus rule file; multi-line PromQL and descriptions as `|-` block literals. */
 export function renderRulesYaml(groups: RuleGroup[], header = ''): string {
-  const out: string[] = [];
-  if (header) out.push(...header.split('\n').map((l) => (l ? `# ${l}` : '#')));
-  out.push('groups:');
-  for (const g of groups) {
-    out.push(`  - name: ${scalar(g.name)}`);
-    if (g.interval) out.push(`    interval: ${g.interval}`);
-    out.push('    rules:');
-    for (const r of g.rules) {
-      const i = '        ';
-      if ('record' in r) {
-        out.push(`      - record: ${scalar(r.record)}`);
-        out.push(...entry(i, 'expr', r.expr));
-        if (r.labels) out.push(...map(i, 'labels', r.labels));
-      } else {
-        out.push(`      - alert: ${scalar(r.alert)}`);
-        out.push(...entry(i, 'expr', r.expr));
-        if (r.for) out.push(`${i}for: ${r.for}`);
-        if (r.labels) out.push(...map(i, 'labels', r.labels));
-        if (r.annotations) out.push(...map(i, 'annotations', r.annotations));
-      }
-    }
-  }
-  return out.join('\n') + '\n';
-}
-
-function map(indent: string, key: string, values: Record<string, string>): string[] {
-  return [`${indent}${key}:`, ...Object.entries(values).flatMap(([k, v]) => entry(`${indent}  `, k, v))];
+  const doc = new Document({ groups });
+  if (header) doc.commentBefore = header.split('\n').map((l) => (l ? ` ${l}` : '')).join('\n');
+  return doc.toString({ lineWidth: 0, blockQuote: 'literal' });
 }
 
 const HEADER = [
@@ -400,58 +350,9 @@ export function ruleExpressions(groups: RuleGroup[] = RULE_GROUPS): { source: st
   );
 }
 
-/**
- * Reads the expressions back out of a rule file in the layout {@link renderRulesYaml}
- * writes (`- record:`/`- alert:` items whose `expr:` is a plain or quoted scalar or a
- * `|`/`|-` block literal). Enough for rules.yml; not a general YAML parser.
- */
+/** Reads the expressions back out of a Prometheus rule file, labelled as {@link ruleExpressions} labels them. */
 export function parseRuleExpressions(yaml: string): { source: string; expr: string }[] {
-  const lines = yaml.split('\n');
-  const found: { source: string; expr: string }[] = [];
-  let group = '';
-  let rule = '';
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
-    let m = /^\s*- name:\s*(.+?)\s*$/.exec(line);
-    if (m) {
-      group = unquote(m[1]!);
-      continue;
-    }
-    m = /^\s*- (record|alert):\s*(.+?)\s*$/.exec(line);
-    if (m) {
-      rule = `${m[1]} ${unquote(m[2]!)}`;
-      continue;
-    }
-    m = /^(\s*)expr:\s*(.*?)\s*$/.exec(line);
-    if (!m || !rule) continue;
-    const indent = m[1]!.length;
-    const value = m[2]!;
-    let expr: string;
-    if (value === '|' || value === '|-') {
-      const body: string[] = [];
-      while (n + 1 < lines.length && (lines[n + 1]!.trim() === '' || indentOf(lines[n + 1]!) > indent)) {
-        body.push(lines[++n]!);
-      }
-      while (body.length && body[body.length - 1]!.trim() === '') body.pop();
-      const strip = Math.min(...body.filter((l) => l.trim()).map(indentOf));
-      expr = body.map((l) => l.slice(strip)).join('\n');
-    } else {
-      expr = unquote(value);
-    }
-    found.push({ source: `prometheus/rules.yml ${group} ${rule}`, expr });
-    rule = '';
-  }
-  return found;
-}
-
-function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
-}
-
-function unquote(s: string): string {
-  if (s.startsWith('"')) return JSON.parse(s) as string;
-  if (s.startsWith("'")) return s.slice(1, -1).replaceAll("''", "'");
-  return s;
+  return ruleExpressions((parse(yaml) as { groups: RuleGroup[] }).groups);
 }
 
 /** The expressions of the committed prometheus/rules.yml. */
