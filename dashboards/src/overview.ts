@@ -19,6 +19,7 @@ import {
   SOCKET_CONNECTS_TOTAL,
   SOCKET_DISCONNECTS_TOTAL,
   SOCKET_LIMITED_TOTAL,
+  HTTP_RATE_LIMITED_TOTAL,
   SOCKET_RECONNECTS_TOTAL,
   UPSTREAM_BUDGET_DEFERRED_TOTAL,
   COORDINATION_MESSAGES_DROPPED_TOTAL,
@@ -297,11 +298,13 @@ export function overviewDashboard(): JsonObject {
           'Connections open on the public port (left; capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP) and ' +
           'connections the router answered itself per minute, by reason (right): bad_request, max_connections, ' +
           'max_connections_per_ip, no_worker, worker_gone; and client events refused by the per-socket limit ' +
-          '(socket event_rate) and clients cut for flooding (socket flood_disconnect).',
+          '(socket event_rate), clients cut for flooding or unread output (socket flood_disconnect, output_buffer), and ' +
+          '429s of the per-address limits (rate limited: handshake, api_vehicles).',
         queries: [
           { expr: `sum(${ROUTER_OPEN_CONNECTIONS})`, legend: 'open connections' },
           { expr: `sum by (reason) (rate(${ROUTER_REFUSED_TOTAL}[5m])) * 60`, legend: 'refused: {{reason}}' },
           { expr: `sum by (reason) (rate(${SOCKET_LIMITED_TOTAL}[5m])) * 60`, legend: 'refused: socket {{reason}}' },
+          { expr: `sum by (route) (rate(${HTTP_RATE_LIMITED_TOTAL}[5m])) * 60`, legend: 'refused: rate limited {{route}}' },
         ],
         overrides: [byRegexp('^refused: ', [{ id: 'custom.axisPlacement', value: 'right' }, { id: 'custom.axisLabel', value: 'refused / min' }])],
       }),
