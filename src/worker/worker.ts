@@ -26,6 +26,7 @@ import { SnapshotCache } from './snapshot-cache.js';
 import { ViewerReporter } from './viewer-reporter.js';
 import { WorkerDirectory } from './worker-directory.js';
 import { configureHttp } from '../http/configure-http.js';
+import { answerRawRefusals } from '../http/raw-refusals.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { RefusalLog } from '../logging/refusal-log.js';
 import { workerGate } from './address-gate.js';
@@ -59,7 +60,9 @@ export async function runWorker(config: Config): Promise<void> {
       metrics,
       viewers,
     }),
-    { logger: new PinoNestLogger(logger.child({ context: 'nest' })), bodyParser: true },
+    // No route reads a body: Express's parsers would wait for (and discard) all of a declared
+    // Content-Length, up to 2^40 bytes, before their 413 (a hang the fuzz suite found).
+    { logger: new PinoNestLogger(logger.child({ context: 'nest' })), bodyParser: false },
   );
   const security = securityHeaders(config);
   const refusals = new RefusalLog(logger);
@@ -76,6 +79,7 @@ export async function runWorker(config: Config): Promise<void> {
   });
   viewers.countSocketsWith(() => io!.of('/').sockets.size);
   const http = app.getHttpServer() as HttpServer;
+  answerRawRefusals(http);
   const handedIn = new Set<Socket>();
   const conns = new ConnectionReports((m) => link.send(m));
   installSessionGuard(http, {
