@@ -42,7 +42,8 @@ export function rawExchange(
   });
 }
 
-async function writePieces(socket: net.Socket, pieces: (string | Buffer)[], gap: Gap): Promise<void> {
+/** Writes `pieces` to `socket`, `gap` apart; stops once the socket is destroyed. */
+export async function writePieces(socket: net.Socket, pieces: (string | Buffer)[], gap: Gap): Promise<void> {
   for (const [i, p] of pieces.entries()) {
     if (i > 0 && gap === 'next-tick') await new Promise((r) => setImmediate(r));
     if (i > 0 && typeof gap === 'number') await new Promise((r) => setTimeout(r, gap));
