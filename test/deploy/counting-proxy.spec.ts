@@ -8,6 +8,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../../scripts/predeploy/counting-proxy.ts';
+import { sleep } from '../support/wait.ts';
 
 const SESSION_UNKNOWN = JSON.stringify({ code: 1, message: 'Session ID unknown' });
 const closers: (() => Promise<void>)[] = [];
@@ -84,7 +85,6 @@ function upgrade(base: string, sid: string): Promise<string> {
 }
 
 const poll = (sid: string) => `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('counting proxy', () => {
   it('splits 400 "Session ID unknown" by x-transit-session; no header counts as unknown', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allQueries, buildDashboards, ruleQueries, type SourcedQuery } from '../../dashboards/generate.js';
 import { interpolate } from '../../dashboards/src/variables.js';
-import { sleep, waitFor } from '../support/clients.js';
+import { defined, sleep, waitFor, waitUntil } from '../support/wait.js';
 import { recordFigure } from '../support/figures.js';
 import { startFleet, type Fleet } from '../support/fleet-run.js';
 import { startTopology, type Topology } from '../support/topology.js';
@@ -29,21 +29,9 @@ afterEach(async () => {
   app = undefined;
 });
 
-/** Polls `probe` every `everyMs` until it returns a value, or throws its last reason after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${last ? ` (last: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
+/** `probe` until it returns a value, tried every `everyMs` (each try is a Prometheus query or a scrape). */
+const eventually = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 500): Promise<T> =>
+  waitUntil(probe, defined, timeoutMs, what, everyMs);
 
 /** A panel target of a dashboard, by panel title and refId, every variable at All; fails loudly when it was renamed. */
 function panelQuery(title: string, refId = 'A'): SourcedQuery {

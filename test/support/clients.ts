@@ -76,13 +76,5 @@ export function connectClient(base: string, opts: { transports?: ('polling' | 'w
   return c;
 }
 
-/** Resolves when `cond` holds, polling every 20 ms; rejects with `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// The specs that connect clients wait on them; the helpers live in wait.ts.
+export { sleep, waitFor } from './wait.js';

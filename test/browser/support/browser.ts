@@ -237,31 +237,7 @@ export const hook = {
   selectedRoutes: (page: Page) => page.evaluate(() => (window as unknown as HookWindow).__transit?.selectedRoutes() ?? []),
 };
 
-/** Polls an async condition until it holds (every `everyMs`); throws with `what` (and the last value) on timeout. */
-export async function waitUntil<T>(
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs: number,
-  what: string,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await probe();
-      if (ok(last)) return last;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) {
-      const seen = lastError ? ` (last error: ${String(lastError)})` : ` (last value: ${JSON.stringify(last)?.slice(0, 300)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${seen}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { sleep, waitUntil } from '../../support/wait.js';
 
 /** Prometheus text → value of one series (`name` or `name{labels}` exactly as printed), or NaN. */
 export function metricValue(text: string, series: string): number {
