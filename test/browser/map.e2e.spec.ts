@@ -23,6 +23,7 @@ import {
   openWatchedPage,
   pageProblems,
   scrape,
+  sleep,
   startNoTileServer,
   waitUntil,
   type StatusSample,
@@ -172,6 +173,8 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
   it('moves markers when a delta arrives', async () => {
     const w = await open();
     await loadUntilLive(w, app.base);
+    // Over WebSocket the frames are visible, so the test sees where movement comes from.
+    await waitUntil(() => hook.status(w.page), (s) => s === 'Live (websocket)', 10_000, 'the page upgraded to websocket');
     await markersMatchApi(w.page, app.base);
     const first = await hook.markerPositions(w.page);
     const t0 = Date.now();
@@ -180,8 +183,9 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
     const deltas = ioFrames(w.wsFrames).filter((f) => f.event === 'vehicles:delta').length;
     recordFigure('browser: markers move', { movedMarkers: n, of: Object.keys(first).length, afterMs: Date.now() - t0, status, deltaFramesSeen: deltas });
     expect(n).toBeGreaterThan(0);
-    // Over WebSocket the frames are visible: movement came from deltas, not from re-snapshots.
-    if (status === 'Live (websocket)') expect(deltas).toBeGreaterThan(0);
+    // Movement came from deltas, not from re-snapshots.
+    expect(status).toBe('Live (websocket)');
+    expect(deltas).toBeGreaterThan(0);
   });
 
   it('the route picker (keyboard) leaves only that route’s markers; demand follows the page and drops to 0 when it closes', async () => {
@@ -453,7 +457,7 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
       const samplers = ws.map(async (w, i) => {
         while (sampling) {
           sampled[i]!.push({ t: Date.now(), status: await hook.status(w.page).catch(() => '') });
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
         }
       });
       const outcome: ({ kind: 'flicker'; liveAt: number; down: StatusSample } | { kind: 'settled' | 'never-live'; liveAt: number | null } | null)[] =
