@@ -28,16 +28,18 @@ export function closingAnswer(status: number, body: string, extra = ''): string 
  * answer less (the fuzz suite's findings):
  * - a request its parser rejects gets Node's status with the parser's reason in the body, and
  *   the connection is half-closed and drained instead of destroyed at once: a client still
- *   sending (a split write, an 80 KiB header) got a reset that could lose the answer;
+ *   sending (a split write, an 80 KiB header, a bad chunk after a 404) got a reset that could
+ *   lose the answer;
  * - `CONNECT` gets 405 (this is no proxy), where Node closes without a word.
  */
 export function answerRawRefusals(server: Server): void {
   server.on('clientError', (err: Error & { code?: string; reason?: string }, socket: Duplex) => {
     socket.on('error', () => undefined);
-    const fresh = socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
-    if (err.code === 'ECONNRESET' || !fresh) return void socket.destroy();
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    // After an answer (a 404 sent before the body's bad chunk arrived) only the close is left to do.
+    const answeredAlready = ((socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0) > 0;
     const { status, body } = parserRefusal(err);
-    endAndDrain(socket, closingAnswer(status, body));
+    endAndDrain(socket, answeredAlready ? '' : closingAnswer(status, body));
   });
   server.on('connect', (_req: unknown, socket: Duplex) => {
     socket.on('error', () => undefined);
