@@ -27,16 +27,19 @@ const forgedSid = fc.oneof(
   fc.tuple(fc.constantFrom(1, 2, 3, 99, 36 ** 6), b64url).map(([w, r]) => `${w.toString(36)}.${r}`),
   fc.tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.constantFrom(1, 2), b64url).map(([i, w, r]) => `${i}~${w.toString(36)}.${r}`),
 );
-const param = (name: string, values: fc.Arbitrary<string>) => fc.option(fc.array(values.map((v) => [name, v] as [string, string]), { minLength: 1, maxLength: 2 }), { nil: undefined });
+/** A query parameter given once, twice or (1 time in `freq`) not at all. */
+const param = (name: string, values: fc.Arbitrary<string>, freq = 5) =>
+  fc.option(fc.array(values.map((v) => [name, v] as [string, string]), { minLength: 1, maxLength: 2 }), { nil: undefined, freq });
 
 const queryInput: fc.Arbitrary<PollingInput> = fc
   .record({
     method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
-    eio: param('EIO', fc.oneof(fc.constant('4'), fc.constantFrom('3', '5', '', '04', '4.0', 'four'), fc.stringMatching(/^[0-9]{2,30}$/))),
-    transport: param('transport', fc.oneof(fc.constantFrom('polling', 'websocket', 'webtransport', 'POLLING', '', 'xhr-polling', 'flashsocket'), fc.string({ maxLength: 12 }))),
-    sid: param('sid', forgedSid),
+    // Weighted so that every check of the verify order is reached, not only the first (transport).
+    eio: param('EIO', fc.oneof({ weight: 3, arbitrary: fc.constant('4') }, fc.constantFrom('3', '5', '', '04', '4.0', 'four'), fc.stringMatching(/^[0-9]{2,30}$/))),
+    transport: param('transport', fc.oneof({ weight: 6, arbitrary: fc.constant('polling') }, fc.constantFrom('websocket', 'webtransport', 'POLLING', '', 'xhr-polling', 'flashsocket'), fc.string({ maxLength: 12 }))),
+    sid: param('sid', forgedSid, 2),
     junk: fc.array(fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.string({ maxLength: 10 })), { maxLength: 3 }),
-    origin: fc.option(fc.constantFrom('https://evil.example', 'null', 'http://127.0.0.1.evil.example', 'file://', 'garbage'), { nil: undefined }),
+    origin: fc.option(fc.constantFrom('https://evil.example', 'null', 'http://127.0.0.1.evil.example', 'file://', 'garbage'), { nil: undefined, freq: 2 }),
   })
   .map(({ method, eio, transport, sid, junk, origin }) => ({
     kind: 'query' as const,

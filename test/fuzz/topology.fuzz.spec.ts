@@ -18,12 +18,13 @@ import { runVehiclesQuery, vehiclesQueries } from './vehicles-queries.js';
 /**
  * How much a process may grow over the whole fuzz (VmRSS after − VmRSS before, MiB). Nothing
  * the fuzz creates outlives it (every session is closed, every connection ends), so what stays
- * is what V8 and the allocator keep: heap pages not yet returned, and malloc arenas of the
- * read buffers (headers up to 80 KiB, frames up to 16 KiB). Measured at 10,000 inputs: workers
- * +43 MiB (V8 heap used +15–21), primary +49 (heap back to +4 after its next GC). A leak of
- * more than ~6.5 KiB per input (a buffered packet, a session's state) fails it.
+ * is what V8 and the allocator keep: garbage not yet collected, heap pages not yet returned,
+ * malloc arenas of the read buffers (headers up to 80 KiB, frames up to 16 KiB). Measured over
+ * 7 runs of 10,319 inputs: workers +37…+45, primary +48…+63 (its V8 heap +38 right after the
+ * fuzz, +4 after its next GC). The bound is 1.5 × the worst of those: allocator noise passes,
+ * a leak of more than ~10 KiB per input (a buffered packet, a session's state) does not.
  */
-export const RSS_GROWTH_BOUND_MIB = 64;
+export const RSS_GROWTH_BOUND_MIB = 96;
 
 /** Upper bound of one category's run (a hang costs its input 3 s, not the suite). */
 const CATEGORY_TIMEOUT_MS = 120_000;
