@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Vehicle } from '../src/domain/vehicle.js';
-import { connectClient, sleep, waitFor, type TrackedClient } from './support/clients.js';
+import { connectClient, type TrackedClient } from './support/clients.js';
 import { startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
 import { recordFigure } from './support/figures.js';
 import { runExpectingExit, startTopology, type Topology } from './support/topology.js';
+import { sleep, waitFor, waitUntil } from './support/wait.js';
 
 const INTERVAL = 400;
 const GRACE = 800;
@@ -51,6 +52,13 @@ describe('core: demand-gated gateway against a fake GTFS-RT upstream', () => {
     await app?.stop();
     await upstream?.close();
   });
+
+  /** GET /api/vehicles (a fallback viewer's request, so demand): its status. */
+  const vehiclesStatus = async () => {
+    const res = await fetch(`${app.base}/api/vehicles`);
+    await res.arrayBuffer();
+    return res.status;
+  };
 
   const client = (routes?: string[]) => {
     const c = connectClient(app.base);
@@ -106,6 +114,8 @@ describe('core: demand-gated gateway against a fake GTFS-RT upstream', () => {
   });
 
   it('a fallback-only viewer (HTTP, no socket) keeps the data fresh', async () => {
+    // Its first request is demand; the service answers 503 until the first poll is in.
+    await waitUntil(vehiclesStatus, (s) => s === 200, 5000, 'a first snapshot');
     const before = upstream.calls();
     const versions: number[] = [];
     const statuses: number[] = [];
@@ -117,7 +127,7 @@ describe('core: demand-gated gateway against a fake GTFS-RT upstream', () => {
         versions.push(((await res.json()) as { version: number }).version);
         etag = res.headers.get('etag') ?? undefined;
       }
-      await sleep(FALLBACK_INTERVAL);
+      if (i < 7) await sleep(FALLBACK_INTERVAL);
     }
     const calls = upstream.calls() - before;
     const notModified = statuses.filter((s) => s === 304).length;
@@ -137,7 +147,7 @@ describe('core: demand-gated gateway against a fake GTFS-RT upstream', () => {
     moving = false;
     onTestFinished(() => void (moving = true));
     const calls = upstream.calls();
-    await fetch(`${app.base}/api/vehicles`);
+    await vehiclesStatus();
     await waitFor(() => upstream.calls() >= calls + 2, 10 * INTERVAL, 'two polls of the unchanging feed');
     const first = await fetch(`${app.base}/api/vehicles?routes=N`);
     const etag = first.headers.get('etag')!;
