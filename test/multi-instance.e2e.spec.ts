@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, sleep, waitFor } from './support/clients.js';
-import { startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
+import { moveVehicles, startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
 import { recordFigure } from './support/figures.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
 import { startTopology, type Topology } from './support/topology.js';
@@ -13,14 +13,12 @@ describe('several instances sharing REDIS_URL: one poller for the deployment', (
   let upstream: FakeGtfsUpstream;
   let a: Topology;
   let b: Topology;
-  let tick = 0;
-  let mover: NodeJS.Timeout;
+  let stopMoving: (() => void) | undefined;
 
   beforeAll(async () => {
     redis = await startRedis();
     upstream = await startFakeGtfsUpstream({ vehicles: [] });
-    const fleet = (t: number) => [0, 1, 2].map((i) => ({ id: `v${i}`, routeId: 'N', lat: 37.76 + t * 1e-4, lon: -122.43 + i * 1e-3, bearing: 90, updatedAt: t }));
-    mover = setInterval(() => upstream.setVehicles(fleet(++tick)), 50);
+    stopMoving = moveVehicles(upstream);
     const env = {
       FEED: 'gtfs-rt',
       FEED_URL: upstream.url,
@@ -34,7 +32,7 @@ describe('several instances sharing REDIS_URL: one poller for the deployment', (
   });
 
   afterAll(async () => {
-    clearInterval(mover);
+    stopMoving?.();
     await a?.stop();
     await b?.stop();
     await upstream?.close();

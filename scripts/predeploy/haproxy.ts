@@ -28,8 +28,8 @@ export interface Haproxy {
   stop: () => Promise<void>;
 }
 
-/** The configuration: one frontend on 127.0.0.1:`listenPort`, one server at `targetPort`. */
-export function haproxyConfig(listenPort: number, targetPort: number, t: ProxyTimeouts): string {
+/** `global` and `defaults`, shared by every configuration: HTTP keep-alive and the timeouts under test. */
+export function haproxyDefaults(t: ProxyTimeouts): string[] {
   return [
     'global',
     '  maxconn 4096',
@@ -44,6 +44,13 @@ export function haproxyConfig(listenPort: number, targetPort: number, t: ProxyTi
     '  timeout http-request 10s',
     `  timeout http-keep-alive ${Math.min(t.clientMs, 60_000)}ms`,
     '',
+  ];
+}
+
+/** The configuration: one frontend on 127.0.0.1:`listenPort`, one server at `targetPort`. */
+export function haproxyConfig(listenPort: number, targetPort: number, t: ProxyTimeouts): string {
+  return [
+    ...haproxyDefaults(t),
     'frontend public',
     `  bind 127.0.0.1:${listenPort}`,
     '  default_backend app',
@@ -54,19 +61,26 @@ export function haproxyConfig(listenPort: number, targetPort: number, t: ProxyTi
   ].join('\n');
 }
 
-
 /** Starts HAProxy in the foreground (`-db`) and resolves once its port accepts connections. */
-export async function startHaproxy(targetPort: number, timeouts: ProxyTimeouts): Promise<Haproxy> {
+export function startHaproxy(targetPort: number, timeouts: ProxyTimeouts): Promise<Haproxy> {
+  return startHaproxyWith((port) => haproxyConfig(port, targetPort, timeouts), timeouts);
+}
+
+/** {@link startHaproxy} with the configuration `configFor(listenPort)` writes (e.g. several servers). */
+export async function startHaproxyWith(configFor: (listenPort: number) => string, timeouts: ProxyTimeouts): Promise<Haproxy> {
   const bin = findCommand('haproxy');
   if (!bin) throw new Error('HAProxy is not installed: apt-get install -y --no-install-recommends haproxy');
   const version = spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'predeploy-haproxy-'));
   const file = path.join(dir, 'haproxy.cfg');
-  const config = haproxyConfig(port, targetPort, timeouts);
+  const config = configFor(port);
   writeFileSync(file, config);
   const check = spawnSync(bin, ['-c', '-f', file], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`haproxy -c refused the configuration:\n${check.stdout}${check.stderr}\n${config}`);
+  if (check.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`haproxy -c refused the configuration:\n${check.stdout}${check.stderr}\n${config}`);
+  }
   const proc: ChildProcess = track(spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -76,6 +90,7 @@ export async function startHaproxy(targetPort: number, timeouts: ProxyTimeouts):
   while (!(await canConnect(port))) {
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`HAProxy did not start:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));

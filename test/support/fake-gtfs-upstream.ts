@@ -93,3 +93,15 @@ function respond(res: ServerResponse, mode: FakeUpstreamMode, vehicles: Vehicle[
       return;
   }
 }
+
+/**
+ * Moves `count` vehicles of route N a little every `everyMs`, so every poll finds a new
+ * snapshot and every viewer gets a delta. Returns the function that stops it.
+ */
+export function moveVehicles(upstream: FakeGtfsUpstream, everyMs = 50, count = 3): () => void {
+  let tick = 0;
+  const fleet = (t: number): Vehicle[] =>
+    Array.from({ length: count }, (_, i) => ({ id: `v${i}`, routeId: 'N', lat: 37.76 + t * 1e-4, lon: -122.43 + i * 1e-3, bearing: 90, updatedAt: t }));
+  const timer = setInterval(() => upstream.setVehicles(fleet(++tick)), everyMs);
+  return () => clearInterval(timer);
+}
