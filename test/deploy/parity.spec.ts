@@ -147,7 +147,9 @@ describe('docker-compose.yml', () => {
     const vols = (name: string) => services[name]!.volumes as string[];
     expect(vols('prometheus')).toEqual(expect.arrayContaining(['./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './prometheus/rules.yml:/etc/prometheus/rules.yml:ro']));
     expect(vols('grafana')).toEqual(expect.arrayContaining(['./grafana/provisioning:/etc/grafana/provisioning:ro', './dashboards:/var/lib/grafana/dashboards:ro']));
-    expect(read('prometheus/prometheus.yml')).toMatch(new RegExp(`- app:${prod.env.METRICS_PORT}\\b`));
-    expect(read('grafana/provisioning/datasources/prometheus.yml')).toMatch(/url: http:\/\/prometheus:9090/);
+    const prometheus = parseYaml(read('prometheus/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    expect(prometheus.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets))).toEqual([`app:${prod.env.METRICS_PORT}`]);
+    const grafana = parseYaml(read('grafana/provisioning/datasources/prometheus.yml')) as { datasources: { url: string }[] };
+    expect(grafana.datasources.map((d) => d.url)).toEqual(['http://prometheus:9090']);
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { allQueries, buildDashboards, renderDashboard } from '../../dashboards/generate.js';
 import { ALL_VALUE, DS_INPUT, interpolate, scoped, SCOPE_LABELS } from '../../dashboards/src/variables.js';
 import { DEFAULT_METRICS_USED } from '../../dashboards/src/workers.js';
@@ -265,15 +266,14 @@ describe('dashboards', () => {
   });
 
   it('Grafana provisioning matches: datasource uid and url, dashboards path', () => {
-    const ds = readFileSync(join(ROOT, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8');
-    expect(ds).toMatch(/^\s+uid: transit-prometheus$/m);
+    const yml = (file: string) => parse(readFileSync(join(ROOT, 'grafana/provisioning', file), 'utf8')) as Record<string, unknown[]>;
     // Provisioned copies keep the literal ${DS_PROMETHEUS}: the variable falls back to the default.
-    expect(ds).toMatch(/^\s+isDefault: true$/m);
-    expect(ds).toMatch(/^\s+type: prometheus$/m);
-    expect(ds).toMatch(/^\s+url: http:\/\/prometheus:9090$/m);
-    const provider = readFileSync(join(ROOT, 'grafana/provisioning/dashboards/dashboards.yml'), 'utf8');
-    expect(provider).toMatch(/^\s+type: file$/m);
-    expect(provider).toMatch(/^\s+path: \/var\/lib\/grafana\/dashboards$/m);
+    expect(yml('datasources/prometheus.yml').datasources).toEqual([
+      expect.objectContaining({ uid: 'transit-prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true }),
+    ]);
+    expect(yml('dashboards/dashboards.yml').providers).toEqual([
+      expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/var/lib/grafana/dashboards' }) }),
+    ]);
   });
 });
 

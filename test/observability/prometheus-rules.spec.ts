@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   buildRulesYaml,
   parseRuleExpressions,
@@ -191,18 +192,24 @@ describe('prometheus/rules.yml', () => {
     });
   });
 
+  /** prometheus/prometheus.yml, parsed: the pieces these checks read. */
+  const promConfig = () =>
+    parse(readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+
   it('the scrape job TargetDown and MetricsAbsent select on is the job of prometheus/prometheus.yml', () => {
-    const config = readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
-    expect(config).toMatch(new RegExp(`job_name: ${SCRAPE_JOB}$`, 'm'));
+    expect(promConfig().scrape_configs.map((j) => j.job_name)).toEqual([SCRAPE_JOB]);
     for (const a of alerts().filter((r) => /\bup\b|absent\(/.test(r.expr))) expect(a.expr, a.alert).toContain(`job="${SCRAPE_JOB}"`);
   });
 
   it('prometheus/prometheus.yml is a valid config that scrapes app:9091 and loads rules.yml', () => {
     const r = promtool('check', 'config', join(ROOT, 'prometheus/prometheus.yml'));
     expect(r.status, r.output).toBe(0);
-    const config = readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
-    expect(config).toMatch(/-\s+app:9091/);
-    expect(config).toMatch(/rule_files:\s*\n\s+-\s+rules\.yml/);
+    const config = promConfig();
+    expect(config.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets))).toEqual(['app:9091']);
+    expect(config.rule_files).toEqual(['rules.yml']);
   });
 });
 
