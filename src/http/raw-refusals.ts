@@ -47,6 +47,13 @@ export function answerRawRefusals(server: Server): void {
   });
 }
 
+/** Answers a connection Node handed over raw (an upgrade no route serves) with `status` and closes it gracefully. */
+export function refuseRawSocket(socket: Duplex, status: number, body: string): void {
+  socket.on('error', () => undefined);
+  if (!socket.writable) return void socket.destroy();
+  endAndDrain(socket, closingAnswer(status, body));
+}
+
 function endAndDrain(socket: Duplex, answer: string): void {
   // The parser is done with this socket: drop what the client still sends, so closing it
   // sends a FIN after the answer, not a reset that can discard the answer on the way.

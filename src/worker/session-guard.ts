@@ -8,6 +8,7 @@ import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { flyReplayHeaders, flyReplayResponse } from '../shared/fly-replay.js';
 import type { AddressGate } from './address-gate.js';
 import type { ClosedSessions } from './closed-sessions.js';
+import { refuseRawSocket } from '../http/raw-refusals.js';
 import { FORWARDED_HEADER, forwardRequest, forwardUpgrade } from './forward.js';
 import { decideSession, type SessionDecision } from './session-decision.js';
 import { abortUpgradeSessionUnknown, answerSessionUnknown, tagSessionUnknown } from './session-unknown.js';
@@ -72,7 +73,8 @@ export function installSessionGuard(server: Server, opts: SessionGuardOptions): 
     for (const l of upgrades) l.call(server, req, socket, head);
   };
   const routeUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean) => {
-    if (!req.url?.startsWith(opts.enginePath)) return passUpgrade(req, socket, head);
+    // Engine.IO would end a foreign upgrade after 1 s without a status line.
+    if (!req.url?.startsWith(opts.enginePath)) return refuseRawSocket(socket, 400, `upgrades are served on ${opts.enginePath} only\n`);
     onUpgrade(req, socket, head, forwarded, passUpgrade, opts);
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

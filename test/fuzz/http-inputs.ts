@@ -72,7 +72,7 @@ const jsonType = 'Content-Type: application/json\r\n';
  */
 const unusualMethod = fc.constantFrom(...METHODS.filter((m) => !['GET', 'HEAD', 'POST', 'OPTIONS', 'CONNECT'].includes(m)));
 
-/** A known gap costs its input 1 s (see KNOWN_SILENT_CLOSES), so it is drawn less often. */
+/** Upgrades outside the Engine.IO path: 400 from the session guard. */
 const upgradeElsewhere = fc
   .tuple(fc.constantFrom('/api/vehicles', '/healthz', '/', '/socket.io'), fc.constantFrom('websocket', 'h2c', 'foo'))
   .map(([t, u]) => ['Upgrade outside /socket.io/', `${line('GET', t)}${host}Connection: Upgrade\r\nUpgrade: ${u}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`] as const);
@@ -131,11 +131,7 @@ export const rawRequests: fc.Arbitrary<RawRequest> = fc
  * code that must answer it. Counted as `KNOWN GAP` rows (so the table shows them), not as
  * failures; a hang or a 5xx still fails. Delete an entry once its answer exists.
  */
-const KNOWN_SILENT_CLOSES: Readonly<Record<string, string>> = {
-  // Engine.IO's attach() ends a foreign upgrade after destroyUpgradeTimeout (1 s) without a
-  // status line; the session guard (src/worker/session-guard.ts) passes such upgrades to it.
-  'Upgrade outside /socket.io/': 'KNOWN GAP: closed after 1 s without an answer (session guard)',
-};
+const KNOWN_SILENT_CLOSES: Readonly<Record<string, string>> = {};
 
 /** Sends one raw request on a fresh connection; the answer must be a specific 4xx within 3 s. */
 export async function sendRawRequest(port: number, r: RawRequest): Promise<Verdict> {
