@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { recycleTimeline } from '../bench/recycling/timeline.ts';
 import { sleep, waitFor } from './support/clients.js';
 import { recordFigure } from './support/figures.js';
 import { percent, spread, startFleet, type Fleet } from './support/fleet-run.js';
@@ -241,6 +242,40 @@ describe('topology: supervision', () => {
     expect(new Set(reasons)).toEqual(new Set(['transport close']));
   });
 
+  it('SIGHUP recycles every worker, one at a time: polling clients move to the replacements with 0 × 400', async () => {
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', DRAIN_WINDOW_MS: '500' });
+    fleet = await startFleet(app, 12);
+    const before = new Set(spreadKeys(fleet));
+    expect([...before].sort()).toEqual([1, 2]);
+    app.proc.kill('SIGHUP');
+    await waitFor(() => recycleTimeline(app!.logs).recycles.filter((r) => r.exitAt !== null).length >= 2, 30_000, 'both workers recycled');
+    await waitFor(() => fleet!.clients.every((c) => c.socket.connected && !before.has(c.worker()!)), 10_000, 'every client on a replacement');
+    const t = recycleTimeline(app.logs);
+    const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+    const lost = Number(/transit_sessions_lost_total\{cause="worker_recycled"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
+    recordFigure('topology: SIGHUP reload (2 workers, 12 clients)', {
+      recycles: t.recycles.length,
+      maxConcurrent: t.maxConcurrent,
+      sessionsMoved: lost,
+      polls: fleet.polls(),
+      bad400: fleet.bad(),
+      ended400: fleet.ended(),
+      tookMs: Math.max(...t.recycles.map((r) => r.exitAt!)) - t.recycles[0]!.beganAt,
+    });
+    expect(t.recycles.map((r) => r.worker).sort()).toEqual([1, 2]);
+    expect(t.recycles.every((r) => r.trigger === 'reload')).toBe(true);
+    expect(t.maxConcurrent, JSON.stringify(t.recycles)).toBe(1);
+    const [first, second] = t.recycles;
+    // One at a time: the second began after the first exited, and each drained after its replacement was ready.
+    expect(second!.beganAt).toBeGreaterThanOrEqual(first!.exitAt!);
+    for (const r of t.recycles) expect(t.ready.some((x) => x.at >= r.beganAt && x.at <= r.drainAt!)).toBe(true);
+    expect(metrics).toMatch(/transit_worker_restarts_total\{reason="recycled"\} 2/);
+    // Every session of the old workers was closed by its drain (some twice: a client of worker 1 may land on worker 2 first).
+    expect(lost).toBeGreaterThanOrEqual(12);
+    expect(fleet.bad()).toBe(0);
+    expect(app.proc.exitCode).toBe(null);
+  });
+
   it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {
     app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
     const { startCountingProxy, defect400s } = await import('./support/counting-proxy.js');
@@ -257,3 +292,8 @@ describe('topology: supervision', () => {
     expect(clients.every((c) => c.errors.length === 0)).toBe(true);
   });
 });
+
+/** The workers holding the fleet's sessions now. */
+function spreadKeys(f: Fleet): number[] {
+  return Object.keys(spread(f.clients)).map(Number);
+}

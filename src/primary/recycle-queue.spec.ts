@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RecycleTrigger } from '../ipc/messages.js';
-import { RecycleQueue } from './recycle-queue.js';
+import { RecycleQueue, type RecycleReason } from './recycle-queue.js';
 
 const MIN_LIFE = 60_000;
 /** The fake supervisor's replacement for worker `id` is `REPLACEMENT + id`. */
 const REPLACEMENT = 100;
 
 function queue(opts: { canBegin?: (id: number) => boolean } = {}) {
-  const begun: { id: number; trigger: RecycleTrigger; at: number }[] = [];
+  const begun: { id: number; trigger: RecycleReason; at: number }[] = [];
   const q = new RecycleQueue({
     minLifetimeMs: MIN_LIFE,
     now: () => Date.now(),
@@ -21,7 +20,7 @@ function queue(opts: { canBegin?: (id: number) => boolean } = {}) {
 }
 
 /** Workers 1 and 2, ready and past their minimum lifetime, ask in that order. */
-function twoOldWorkersAsking(first: RecycleTrigger, second: RecycleTrigger) {
+function twoOldWorkersAsking(first: RecycleReason, second: RecycleReason) {
   const made = queue();
   made.q.ready(1);
   made.q.ready(2);
@@ -137,5 +136,19 @@ describe('RecycleQueue', () => {
     q.exited(2);
     vi.advanceTimersByTime(MIN_LIFE);
     expect(begun.map((b) => b.id)).toEqual([2]);
+  });
+
+  it('a reload (SIGHUP) recycles young workers too, still one at a time, and takes over a request already waiting', () => {
+    const { q, begun } = queue();
+    q.ready(1);
+    q.ready(2);
+    q.request(2, 'sessions'); // too young: would wait MIN_LIFE
+    q.request(1, 'reload', { eager: true });
+    q.request(2, 'reload', { eager: true });
+    expect(begun.map((b) => [b.id, b.trigger, b.at])).toEqual([[1, 'reload', 0]]);
+    expect(q.queued).toEqual([2]);
+    q.ready(101);
+    q.exited(1);
+    expect(begun.map((b) => [b.id, b.trigger, b.at])).toEqual([[1, 'reload', 0], [2, 'reload', 0]]);
   });
 });

@@ -1,5 +1,8 @@
 import type { RecycleTrigger } from '../ipc/messages.js';
 
+/** Why a worker is recycled: one of its own limits or SIGUSR2 (it asked), or SIGHUP to the primary (`reload`: every worker). */
+export type RecycleReason = RecycleTrigger | 'reload';
+
 export interface RecycleQueueOptions {
   /** MIN_WORKER_LIFETIME_MS: no worker is recycled sooner after it became ready. */
   minLifetimeMs: number;
@@ -9,12 +12,14 @@ export interface RecycleQueueOptions {
    * replacement's id, or null if it cannot (the worker is no longer a ready one): the queue
    * then moves on to the next.
    */
-  begin: (id: number, trigger: RecycleTrigger) => number | null;
+  begin: (id: number, trigger: RecycleReason) => number | null;
 }
 
 interface Waiting {
   id: number;
-  trigger: RecycleTrigger;
+  trigger: RecycleReason;
+  /** An operator's reload (SIGHUP): not held back by `minLifetimeMs`, still one at a time. */
+  eager: boolean;
 }
 
 interface InProgress {
@@ -47,10 +52,13 @@ export class RecycleQueue {
     if (this.current?.replacement === id) this.settle({ replacementSettled: true });
   }
 
-  /** Worker `id` asked to be recycled. */
-  request(id: number, trigger: RecycleTrigger): void {
-    if (this.stopped || !this.readyAt.has(id) || this.current?.old === id || this.waiting.some((w) => w.id === id)) return;
-    this.waiting.push({ id, trigger });
+  /** Worker `id` asked to be recycled (or the operator asked, `eager`: no minimum lifetime). */
+  request(id: number, trigger: RecycleReason, opts: { eager?: boolean } = {}): void {
+    if (this.stopped || !this.readyAt.has(id) || this.current?.old === id) return;
+    const waiting = this.waiting.find((w) => w.id === id);
+    if (waiting) {
+      if (opts.eager) Object.assign(waiting, { trigger, eager: true });
+    } else this.waiting.push({ id, trigger, eager: opts.eager ?? false });
     this.pump();
   }
 
@@ -91,19 +99,19 @@ export class RecycleQueue {
     this.timer = undefined;
     while (!this.stopped && this.current === null) {
       const now = this.opts.now();
-      const i = this.waiting.findIndex((w) => this.eligibleAt(w.id) <= now);
+      const i = this.waiting.findIndex((w) => this.eligibleAt(w) <= now);
       if (i === -1) break;
       const [next] = this.waiting.splice(i, 1);
       const replacement = this.opts.begin(next!.id, next!.trigger);
       if (replacement !== null) this.current = { old: next!.id, replacement, oldGone: false, replacementSettled: false };
     }
     if (this.stopped || this.current !== null || this.waiting.length === 0) return;
-    const soonest = Math.min(...this.waiting.map((w) => this.eligibleAt(w.id)));
+    const soonest = Math.min(...this.waiting.map((w) => this.eligibleAt(w)));
     this.timer = setTimeout(() => this.pump(), Math.max(0, soonest - this.opts.now()));
     this.timer.unref?.();
   }
 
-  private eligibleAt(id: number): number {
-    return (this.readyAt.get(id) ?? 0) + this.opts.minLifetimeMs;
+  private eligibleAt(w: Waiting): number {
+    return w.eager ? 0 : (this.readyAt.get(w.id) ?? 0) + this.opts.minLifetimeMs;
   }
 }

@@ -2,8 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { beatIntervalMs, MISSED_BEATS_OUT_OF_ROTATION } from '../ipc/heartbeat.js';
-import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type RecycleTrigger, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
-import { RecycleQueue } from './recycle-queue.js';
+import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
+import { RecycleQueue, type RecycleReason } from './recycle-queue.js';
 
 /** How long a new worker may take to become ready before it counts as hung. */
 export const BOOT_TIMEOUT_MS = 60_000;
@@ -109,12 +109,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const id of this.workers.keys()) this.send(id, msg);
   }
 
+  /**
+   * Reload (SIGHUP to the primary, gunicorn's HUP): every worker ready now is recycled in turn
+   * through the recycle queue — one at a time, replacement first — without waiting out
+   * MIN_WORKER_LIFETIME_MS. Returns the workers queued.
+   */
+  recycleAll(): number[] {
+    if (this.shuttingDown) return [];
+    const ids = [...this.workers].filter(([, m]) => m.state === 'ready').map(([id]) => id);
+    for (const id of ids) this.recycles.request(id, 'reload', { eager: true });
+    return ids;
+  }
+
   /** Replaces worker `id` (its turn in the recycle queue came): new one first, then drain. Returns the replacement's id. */
-  private recycle(id: number, trigger: RecycleTrigger): number | null {
+  private recycle(id: number, trigger: RecycleReason): number | null {
     const m = this.workers.get(id);
     if (!m || m.state !== 'ready' || this.shuttingDown) return null;
     m.replaced = true;
-    const why = { sessions: 'passed MAX_SESSIONS_PER_WORKER', memory: 'passed MAX_WORKER_RSS_MB', signal: 'got SIGUSR2' }[trigger];
+    const why = { sessions: 'passed MAX_SESSIONS_PER_WORKER', memory: 'passed MAX_WORKER_RSS_MB', signal: 'got SIGUSR2', reload: 'is reloaded (SIGHUP to the primary)' }[trigger];
     this.opts.logger.info({ worker: id, trigger, event: 'worker_recycle' }, `worker ${why}; starting its replacement, then draining it`);
     const next = this.spawn();
     const drainOld = (readyId: number) => {

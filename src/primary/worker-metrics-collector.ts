@@ -3,7 +3,12 @@ import type { WorkerMessage } from '../ipc/messages.js';
 import type { MetricsSource } from '../metrics/metrics-server.js';
 import type { Supervisor } from './supervisor.js';
 
-type MetricJson = MetricObjectWithValues<MetricValue<string>>;
+export type MetricJson = MetricObjectWithValues<MetricValue<string>>;
+
+/** A worker's registry as prom-client's `getMetricsAsJSON()` gives it (checked, not assumed: the IPC channel carries `unknown`). */
+export function isMetricList(list: readonly unknown[]): list is MetricJson[] {
+  return list.every((m) => typeof m === 'object' && m !== null && 'name' in m && typeof m.name === 'string' && 'type' in m && typeof m.type === 'string' && 'values' in m && Array.isArray(m.values));
+}
 type Pending = { want: Set<number>; got: Map<number, MetricJson[]>; done: () => void };
 
 /** Pulls each worker's prom-client registry over the IPC channel, for one scrape. */
@@ -33,7 +38,7 @@ export class WorkerMetricsCollector implements Pick<MetricsSource, 'collectWorke
   receive(workerId: number, msg: Extract<WorkerMessage, { t: 'metrics-res' }>): void {
     const p = this.pending.get(msg.id);
     if (!p || !p.want.has(workerId)) return;
-    p.got.set(workerId, msg.metrics as MetricJson[]);
+    p.got.set(workerId, isMetricList(msg.metrics) ? msg.metrics : []);
     if (p.got.size === p.want.size) p.done();
   }
 }
