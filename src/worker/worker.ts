@@ -130,9 +130,11 @@ export async function runWorker(config: Config): Promise<void> {
   });
   // Without a primary nobody routes to this worker any more.
   process.on('disconnect', () => void stopTracing(SPAN_FLUSH_MS).finally(() => process.exit(0)));
-  // Ctrl-C reaches the whole process group; the primary decides when a worker stops (drain).
+  // Ctrl-C and a hang-up reach the whole process group; the primary decides when a worker
+  // stops (drain) and what SIGHUP means (a rolling recycle, one worker at a time).
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
+  process.on('SIGHUP', () => undefined);
   // `kill -USR2 <worker pid>`: recycle this worker when its turn comes (one at a time, after its minimum lifetime).
   process.on('SIGUSR2', () => recycling.signalled());
 
