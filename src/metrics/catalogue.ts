@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { METRIC_DEFINITIONS, type MetricDefinition } from './metric-names.js';
+import { METRIC_DEFINITIONS, type MetricDefinition } from './metric-definitions.js';
 
 function definition(name: string): MetricDefinition {
   const def = METRIC_DEFINITIONS.find((d) => d.name === name);
-  if (!def) throw new Error(`metric ${name} is not in METRIC_DEFINITIONS (src/metrics/metric-names.ts)`);
+  if (!def) throw new Error(`metric ${name} is not in METRIC_DEFINITIONS (src/metrics/metric-definitions.ts)`);
   return def;
 }
 

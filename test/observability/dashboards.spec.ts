@@ -7,7 +7,8 @@ import { allQueries, buildDashboards, renderDashboard } from '../../dashboards/g
 import { ALL_VALUE, DS_INPUT, interpolate, scoped, SCOPE_LABELS } from '../../dashboards/src/variables.js';
 import { DEFAULT_METRICS_USED } from '../../dashboards/src/workers.js';
 import { renderRulesYaml, RULE_GROUPS } from '../../prometheus/rules.js';
-import { METRIC_DEFINITIONS, WORKER_LABEL } from '../../src/metrics/metric-names.js';
+import { METRIC_DEFINITIONS } from '../../src/metrics/metric-definitions.js';
+import { WORKER_LABEL } from '../../src/metrics/metric-names.js';
 import { labelNamesIn, metricNamesIn } from './promql.js';
 import { invalidPromQL, ROOT } from './promtool.js';
 
@@ -103,17 +104,21 @@ describe('dashboards', () => {
   });
 
   it('every metric selector of every panel is filtered by app and instance, per-process metrics also by worker', () => {
+    let perProcess = 0;
     for (const q of allQueries()) {
       const selectors = [...q.expr.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}/g)];
+      perProcess += selectors.filter(([, metric]) => /^(process_|nodejs_)/.test(metric!)).length;
       expect(selectors.length, q.source).toBeGreaterThan(0);
       for (const [, metric, matchers] of selectors) {
         for (const l of SCOPE_LABELS) expect(matchers, `${q.source}: ${metric}`).toContain(`${l}=~"$${l}"`);
-        if (/^(process_|nodejs_)/.test(metric!)) expect(matchers, `${q.source}: ${metric}`).toContain('worker=~"$worker"');
+        // Per-process metrics (process_*, nodejs_*) also carry the worker filter; the service's own do not need it.
+        expect(matchers!.includes('worker=~"$worker"') || !/^(process_|nodejs_)/.test(metric!), `${q.source}: ${metric} without worker=~"$worker"`).toBe(true);
       }
       // No bare metric name escapes the filter.
       const filtered = new Set(selectors.map((m) => m[1]));
       for (const name of metricNamesIn(q.expr)) expect(filtered.has(name), `${q.source}: ${name} without matchers`).toBe(true);
     }
+    expect(perProcess).toBeGreaterThan(0); // the worker rule above was exercised
   });
 
   it('scoped() adds the matchers to selectors only, and interpolate() formats values as Grafana does', () => {

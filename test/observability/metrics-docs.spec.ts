@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as defs from '../../src/metrics/metric-definitions.js';
 import * as names from '../../src/metrics/metric-names.js';
 import { renderRulesYaml, RULE_GROUPS } from '../../prometheus/rules.js';
 import { invalidPromQL, ROOT } from './promtool.js';
@@ -49,34 +50,32 @@ const EXPECTED = [
 describe('src/metrics/metric-names.ts', () => {
   it('exports exactly the agreed metric names, each once, all in METRIC_DEFINITIONS', () => {
     expect([...exportedMetricNames].sort()).toEqual([...EXPECTED].sort());
-    expect([...names.ALL_METRIC_NAMES].sort()).toEqual([...EXPECTED].sort());
-    expect(new Set(names.ALL_METRIC_NAMES).size).toBe(names.ALL_METRIC_NAMES.length);
+    expect([...defs.ALL_METRIC_NAMES].sort()).toEqual([...EXPECTED].sort());
+    expect(new Set(defs.ALL_METRIC_NAMES).size).toBe(defs.ALL_METRIC_NAMES.length);
   });
 
   it('names follow Prometheus conventions (counters _total, histograms _seconds, valid characters)', () => {
-    for (const d of names.METRIC_DEFINITIONS) {
+    const types = new Set(defs.METRIC_DEFINITIONS.map((d) => d.type));
+    expect([...types].sort()).toEqual(['counter', 'gauge', 'histogram']); // every rule below is exercised
+    for (const d of defs.METRIC_DEFINITIONS) {
       expect(d.name).toMatch(/^transit_[a-z0-9_]+$/);
-      if (d.type === 'counter') expect(d.name).toMatch(/_total$/);
-      else expect(d.name).not.toMatch(/_total$/);
-      if (d.type === 'histogram') {
-        expect(d.name).toMatch(/_seconds$/);
-        expect(d.buckets).toBeDefined();
-      }
+      expect(d.name.endsWith('_total'), `${d.name}: _total exactly when a counter`).toBe(d.type === 'counter');
+      expect(d.type !== 'histogram' || (d.name.endsWith('_seconds') && d.buckets !== undefined), `${d.name}: a histogram in seconds, with buckets`).toBe(true);
       expect(d.help.length).toBeGreaterThan(10);
       for (const l of d.labelNames) expect(l).toMatch(/^[a-z_][a-z0-9_]*$/);
     }
   });
 
   it('histogram buckets are strictly increasing and frozen', () => {
-    for (const b of [names.UPSTREAM_DURATION_BUCKETS, names.BROADCAST_DURATION_BUCKETS]) {
+    for (const b of [defs.UPSTREAM_DURATION_BUCKETS, defs.BROADCAST_DURATION_BUCKETS]) {
       expect(b.length).toBeGreaterThan(5);
       b.forEach((v, i) => i > 0 && expect(v).toBeGreaterThan(b[i - 1]!));
       expect(Object.isFrozen(b)).toBe(true);
     }
-    const upstream = names.METRIC_DEFINITIONS.find((d) => d.name === names.UPSTREAM_REQUEST_DURATION_SECONDS)!;
-    expect(upstream.buckets).toBe(names.UPSTREAM_DURATION_BUCKETS);
-    const broadcast = names.METRIC_DEFINITIONS.find((d) => d.name === names.BROADCAST_DURATION_SECONDS)!;
-    expect(broadcast.buckets).toBe(names.BROADCAST_DURATION_BUCKETS);
+    const upstream = defs.METRIC_DEFINITIONS.find((d) => d.name === names.UPSTREAM_REQUEST_DURATION_SECONDS)!;
+    expect(upstream.buckets).toBe(defs.UPSTREAM_DURATION_BUCKETS);
+    const broadcast = defs.METRIC_DEFINITIONS.find((d) => d.name === names.BROADCAST_DURATION_SECONDS)!;
+    expect(broadcast.buckets).toBe(defs.BROADCAST_DURATION_BUCKETS);
   });
 
   it('lists the engine.io error messages and the label values of the brief', () => {
@@ -94,7 +93,7 @@ describe('docs/metrics.md', () => {
   it.each(EXPECTED)('documents %s with a heading, its type and a PromQL example', (name) => {
     const section = DOCS.split(/^#### /m).find((s) => s.startsWith(`\`${name}\``));
     expect(section, `no "#### \`${name}\`" section`).toBeDefined();
-    const def = names.METRIC_DEFINITIONS.find((d) => d.name === name)!;
+    const def = defs.METRIC_DEFINITIONS.find((d) => d.name === name)!;
     expect(section).toContain(`**Type:** ${def.type}`);
     for (const l of def.labelNames) expect(section).toContain(`\`${l}\``);
     expect(section).toMatch(/\*\*Answers:\*\*/);

@@ -13,7 +13,7 @@ import {
   type RuleGroup,
 } from '../../prometheus/rules.js';
 import { ruleQueries } from '../../dashboards/generate.js';
-import { METRIC_DEFINITIONS } from '../../src/metrics/metric-names.js';
+import { METRIC_DEFINITIONS } from '../../src/metrics/metric-definitions.js';
 import { labelNamesIn, metricNamesIn } from './promql.js';
 import { promtool, promtoolAsync, ROOT, withTempDirAsync, writeFiles } from './promtool.js';
 
