@@ -13,7 +13,7 @@ import { LeaseDeadline, type LeaseTiming } from './lease-deadline.js';
 import { answerWithin, REDIS_COMMAND_TIMEOUT_MS, redisClientOptions } from './redis-client-options.js';
 import { RedisDemandShare } from './redis-demand.js';
 import { PUBLISH_FENCED, RELEASE_LEASE, TAKE_LEASE, redisKeys, type RedisKeys } from './redis-scripts.js';
-import { SampledWarning } from './sampled-warning.js';
+import { SampledWarning } from '../logging/sampled-warning.js';
 
 /** How long the poller lease lasts in Redis without renewal; renewed every {@link SYNC_MS}. */
 export const LEASE_MS = 3_000;
