@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectClient, sleep, waitFor } from './support/clients.js';
+import { waitUntil } from './support/wait.js';
 import { recordFigure } from './support/figures.js';
 import { rawExchange } from './support/raw-http.js';
 import { startTopology, type Topology } from './support/topology.js';
@@ -192,6 +193,8 @@ describe('consumers that do not take their output (MAX_CLIENT_BUFFER_BYTES, defa
 
   it('cuts a websocket client that stops reading', async () => {
     const before = await cuts();
+    const openConnections = async () => metric(await metrics(), 'transit_router_open_connections');
+    const openBefore = await openConnections();
     const ws = new WebSocket(`ws://127.0.0.1:${app.port}/socket.io/?EIO=4&transport=websocket`, { headers: { 'fly-client-ip': '198.51.100.41' } });
     ws.on('error', () => undefined);
     await new Promise<void>((resolve) => ws.once('message', () => resolve()));
@@ -207,19 +210,21 @@ describe('consumers that do not take their output (MAX_CLIENT_BUFFER_BYTES, defa
     }
     const cutAfterMs = Date.now() - started;
     // Reading again, the client finds its connection ended by the server (what was in flight, then EOF).
-    // The bytes already in the kernel's buffers drain first; a loaded 2-core CI machine took
-    // over 5 s for that once, so the bound is generous (a connection never ended fails it).
-    const resumedAt = Date.now();
-    const closed = new Promise<boolean>((resolve) => {
+    // The server ended the TCP connection: the public port's open connections are back to
+    // what they were before this client (counted by the router from the workers' reports).
+    // Judged on the server: the paused client's own 'close' event came late or never on a
+    // loaded CI machine (ws does not restart reading while its receiver reports needDrain).
+    const endedFrom = Date.now();
+    await waitUntil(openConnections, (n) => n <= openBefore, 10_000, "the server closing the cut client's connection");
+    const endedAfterMs = Date.now() - endedFrom;
+    const clientSawClose = new Promise<boolean>((resolve) => {
       ws.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 20_000);
+      setTimeout(() => resolve(false), 2_000);
     });
     ws.resume();
-    const ended = await closed;
-    recordFigure('limits: websocket client that stops reading', { subscribesSent: sent, cutAfterMs, endedByServer: ended, endSeenAfterResumeMs: Date.now() - resumedAt });
+    recordFigure('limits: websocket client that stops reading', { subscribesSent: sent, cutAfterMs, endedAfterMs, clientSawCloseWithin2s: await clientSawClose });
     ws.terminate();
     expect((await cuts()) - before).toBe(1);
-    expect(ended).toBe(true);
   });
 });
 
