@@ -1,4 +1,5 @@
 import type { RecycleTrigger } from '../ipc/messages.js';
+import { systemClock, type Clock } from './supervisor-deps.js';
 
 /** Why a worker is recycled: one of its own limits or SIGUSR2 (it asked), or SIGHUP to the primary (`reload`: every worker). */
 export type RecycleReason = RecycleTrigger | 'reload';
@@ -7,6 +8,8 @@ export interface RecycleQueueOptions {
   /** MIN_WORKER_LIFETIME_MS: no worker is recycled sooner after it became ready. */
   minLifetimeMs: number;
   now: () => number;
+  /** Its one timer (the wait for the next worker old enough). @default systemClock's */
+  timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   /**
    * Begins recycling `id` (replacement first, then the old worker's drain) and returns the
    * replacement's id, or null if it cannot (the worker is no longer a ready one): the queue
@@ -41,10 +44,13 @@ export class RecycleQueue {
   private readonly readyAt = new Map<number, number>();
   private readonly waiting: Waiting[] = [];
   private current: InProgress | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private stopped = false;
+  private readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
-  constructor(private readonly opts: RecycleQueueOptions) {}
+  constructor(private readonly opts: RecycleQueueOptions) {
+    this.timers = opts.timers ?? systemClock;
+  }
 
   /** Worker `id` became ready (its lifetime starts now). */
   ready(id: number): void {
@@ -85,7 +91,7 @@ export class RecycleQueue {
   /** Shutdown: nothing more begins. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
   }
 
   private settle(change: Partial<InProgress>): void {
@@ -95,7 +101,7 @@ export class RecycleQueue {
   }
 
   private pump(): void {
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     while (!this.stopped && this.current === null) {
       const now = this.opts.now();
@@ -107,8 +113,7 @@ export class RecycleQueue {
     }
     if (this.stopped || this.current !== null || this.waiting.length === 0) return;
     const soonest = Math.min(...this.waiting.map((w) => this.eligibleAt(w)));
-    this.timer = setTimeout(() => this.pump(), Math.max(0, soonest - this.opts.now()));
-    this.timer.unref?.();
+    this.timer = this.timers.setTimeout(() => this.pump(), Math.max(0, soonest - this.opts.now()));
   }
 
   private eligibleAt(w: Waiting): number {

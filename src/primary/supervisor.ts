@@ -1,24 +1,22 @@
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { beatIntervalMs, MISSED_BEATS_OUT_OF_ROTATION } from '../ipc/heartbeat.js';
 import { isWorkerMessage, type DrainCause, type LostCause, type PrimaryMessage, type WorkerEntry, type WorkerMessage } from '../ipc/messages.js';
 import { RecycleQueue, type RecycleReason } from './recycle-queue.js';
+import { systemClock, type Clock, type ForkWorker, type WorkerProcess } from './supervisor-deps.js';
 
 /** How long a new worker may take to become ready before it counts as hung. */
 export const BOOT_TIMEOUT_MS = 60_000;
 /** Workers that crash while booting, in a row with none ever ready, before the primary gives up (gunicorn: "Worker failed to boot"). */
 export const BOOT_CRASH_LIMIT = 5;
 
-/** Milliseconds on a monotonic clock: wall-clock jumps (NTP, suspend) cannot fake a silence. */
-export const monotonicNow = (): number => performance.now();
-
 
 /** `transit_worker_restarts_total{reason}`. */
 export type RestartReason = 'exit' | 'crash' | 'recycled' | 'timeout';
 
-interface Managed {
-  worker: Worker;
+interface Managed<W extends WorkerProcess> {
+  worker: W;
   state: 'starting' | 'ready' | 'draining';
   internalPort: number;
   lastBeat: number;
@@ -28,10 +26,12 @@ interface Managed {
   endCause?: LostCause;
   /** A replacement was already started (recycling), so its exit spawns none. */
   replaced: boolean;
-  killTimer?: NodeJS.Timeout;
+  killTimer?: unknown;
 }
 
-export interface SupervisorOptions {
+export interface SupervisorOptions<W extends WorkerProcess = Worker> {
+  /** Starts one worker (production: `cluster.fork`). */
+  fork: ForkWorker<W>;
   /** Extra environment of every worker (e.g. the instance id the primary settled on). */
   env?: Record<string, string>;
   size: number;
@@ -42,7 +42,8 @@ export interface SupervisorOptions {
   /** DRAIN_WINDOW_MS: a recycled worker spreads closing its sessions over this window (added to its drain deadline). @default 0 */
   drainWindowMs?: number;
   logger: Logger;
-  now?: () => number;
+  /** @default systemClock (monotonic, timers unref-ed) */
+  clock?: Clock;
 }
 
 export interface SupervisorEvents {
@@ -62,26 +63,27 @@ export interface SupervisorEvents {
  * none younger than `minLifetimeMs`), kills one whose heartbeat stops (`timeoutMs`), and
  * drains all on shutdown within `gracefulMs`.
  */
-export class Supervisor extends EventEmitter<SupervisorEvents> {
-  private readonly workers = new Map<number, Managed>();
+export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<SupervisorEvents> {
+  private readonly workers = new Map<number, Managed<W>>();
+  private readonly clock: Clock;
   private readonly now: () => number;
-  private beatTimer: NodeJS.Timeout | undefined;
+  private beatTimer: unknown;
   private shuttingDown = false;
   private earlyCrashes = 0;
   private readonly recycles: RecycleQueue;
 
-  constructor(private readonly opts: SupervisorOptions) {
+  constructor(private readonly opts: SupervisorOptions<W>) {
     super();
-    this.now = opts.now ?? monotonicNow;
-    this.recycles = new RecycleQueue({ minLifetimeMs: opts.minLifetimeMs ?? 0, now: this.now, begin: (id, trigger) => this.recycle(id, trigger) });
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now();
+    this.recycles = new RecycleQueue({ minLifetimeMs: opts.minLifetimeMs ?? 0, now: this.now, timers: this.clock, begin: (id, trigger) => this.recycle(id, trigger) });
   }
 
   /** Forks the initial workers and starts heartbeat checks. */
   start(): void {
     for (let i = 0; i < this.opts.size; i++) this.spawn();
     const every = beatIntervalMs(this.opts.timeoutMs);
-    this.beatTimer = setInterval(() => this.checkHeartbeats(), every);
-    this.beatTimer.unref();
+    this.beatTimer = this.clock.setInterval(() => this.checkHeartbeats(), every);
   }
 
   /** Workers as the router and the directory see them. */
@@ -95,7 +97,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return [...this.workers.values()].filter((m) => m.state === 'ready').length;
   }
 
-  worker(id: number): Worker | undefined {
+  worker(id: number): W | undefined {
     return this.workers.get(id)?.worker;
   }
 
@@ -150,15 +152,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     this.recycles.stop();
-    clearInterval(this.beatTimer);
+    this.clock.clearInterval(this.beatTimer);
     const exits = [...this.workers.values()].map((m) => new Promise<void>((resolve) => m.worker.once('exit', () => resolve())));
     for (const id of [...this.workers.keys()]) this.drain(id, 'shutdown');
     await Promise.all(exits);
   }
 
   private spawn(): number {
-    const worker = cluster.fork(this.opts.env);
-    const m: Managed = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), silent: false, replaced: false };
+    const worker = this.opts.fork(this.opts.env);
+    const m: Managed<W> = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), silent: false, replaced: false };
     this.workers.set(worker.id, m);
     worker.on('message', (msg: unknown) => {
       if (isWorkerMessage(msg)) this.onMessage(worker.id, msg);
@@ -203,11 +205,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // A recycle spreads its closes over the window; a shutdown has the platform's kill timeout to meet.
     const windowMs = cause === 'worker_recycled' ? (this.opts.drainWindowMs ?? 0) : 0;
     this.send(id, { t: 'drain', cause, windowMs });
-    m.killTimer = setTimeout(() => {
+    m.killTimer = this.clock.setTimeout(() => {
       this.opts.logger.warn({ worker: id, cause }, `worker did not drain within DRAIN_WINDOW_MS=${windowMs} + GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
       m.worker.process.kill('SIGKILL');
     }, windowMs + this.opts.gracefulMs);
-    m.killTimer.unref();
     this.emit('change');
   }
 
@@ -235,7 +236,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private onExit(id: number, code: number | null, signal: string | null): void {
     const m = this.workers.get(id);
     if (!m) return;
-    clearTimeout(m.killTimer);
+    this.clock.clearTimeout(m.killTimer);
     this.workers.delete(id);
     const cause: LostCause = m.endCause ?? 'worker_died';
     const level = cause === 'worker_died' ? 'error' : 'info';
@@ -257,8 +258,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
     }
     const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** (this.earlyCrashes - 1)) : 0;
-    setTimeout(() => {
+    this.clock.setTimeout(() => {
       if (!this.shuttingDown) this.spawn();
-    }, delay).unref();
+    }, delay);
   }
 }

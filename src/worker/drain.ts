@@ -1,6 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import type { Server } from 'socket.io';
 import type { DrainCause } from '../ipc/messages.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { closeInBatches } from './drain-batches.js';
@@ -29,6 +27,18 @@ function closeWhenIdle(session: EngineSession, giveUpAt: number): void {
   session.close();
 }
 
+/** What the drain uses of the Socket.IO server: its engine's sessions (read from the private `clients` map) and their count. */
+export interface DrainableIo {
+  engine: { clientsCount: number };
+}
+
+/** What the drain uses of the worker's HTTP server (`node:http` Server). */
+export interface DrainableHttp {
+  close(done: () => void): unknown;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+}
+
 /** Time a drained worker keeps answering late requests for the sessions it closed. */
 export const DRAIN_LINGER_MS = 1_000;
 
@@ -46,14 +56,14 @@ export const DRAIN_LINGER_MS = 1_000;
  * Resolves once every session is closed and every connection has ended, or at `deadlineMs`.
  */
 export async function drainSessions(opts: {
-  io: Server;
-  http: HttpServer;
+  io: DrainableIo;
+  http: DrainableHttp;
   cause: DrainCause;
   /** Spread the closes over this long (0: all at once). */
   windowMs: number;
   /** Connections the primary handed to this worker that are still open. */
   handedIn: () => number;
-  metrics: WorkerMetrics;
+  metrics: Pick<WorkerMetrics, 'sessionsLost'>;
   logger: Logger;
   deadlineMs: number;
 }): Promise<void> {
