@@ -37,9 +37,9 @@ export async function runPrimary(config: Config): Promise<void> {
 /** The real processes, ports and poller behind a {@link Primary}. */
 function primaryDeps(config: Config, logger: Logger): PrimaryDeps {
   // Workers name the same instance in their session ids as the router expects (or none).
-    fork: (env) => cluster.fork(env),
   const workerEnv: Record<string, string> = config.SESSION_INSTANCE ? { INSTANCE_ID: config.SESSION_INSTANCE } : {};
   const supervisor = new Supervisor({
+    fork: (env) => cluster.fork(env),
     env: workerEnv,
     size: config.WEB_CONCURRENCY,
     timeoutMs: config.WORKER_TIMEOUT_MS,
