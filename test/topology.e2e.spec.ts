@@ -52,7 +52,7 @@ describe('topology: sticky by default, 0 × 400', () => {
   it('serves thousands of polls with no 400, and clients on both workers get the same broadcasts', async () => {
     app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
     const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { details: { topology: Record<string, unknown> } };
-    expect(ready.details.topology).toMatchObject({ workers: 2, sticky: true, adapter: 'cluster', transports: ['polling', 'websocket'] });
+    expect(ready.details.topology).toMatchObject({ workers: 2, sticky: true, fanout: 'primary-ipc', transports: ['polling', 'websocket'] });
     fleet = await startFleet(app, 40);
     const workers = spread(fleet.clients);
     expect(Object.keys(workers).sort()).toEqual(['1', '2']);

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { filterDelta, filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
-import type { CacheUpdate } from '../worker/snapshot-cache.js';
+import type { CacheUpdate } from '../live/snapshot-cache.js';
 import type { SocketData } from './events.js';
 
 /** Clients that receive the same packet: one route set of one agency, and either the delta or a snapshot. */
@@ -21,11 +22,12 @@ interface Group {
  * Clients are grouped by what they receive (route set × delta-or-snapshot) and each group
  * gets one `local.to(ids).emit`: socket.io's broadcast path encodes the packet once and
  * writes the same frames to every member, where `socket.emit` per client would build and
- * encode the JSON once per client. `local` keeps it on this worker (the cluster adapter would
- * otherwise relay it to the siblings, which fan out their own clients).
+ * encode the JSON once per client. Each worker fans out its own clients: the primary sends
+ * every worker the same update over IPC, so nothing is relayed between workers.
  */
+@Injectable()
 export class Broadcaster {
-  constructor(private readonly metrics: WorkerMetrics) {}
+  constructor(@Inject(WorkerMetrics) private readonly metrics: Pick<WorkerMetrics, 'broadcastDuration'>) {}
 
   broadcast(server: Server, update: CacheUpdate): void {
     const started = performance.now();

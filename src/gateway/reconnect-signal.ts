@@ -11,11 +11,11 @@ const PID = /^[A-Za-z0-9_-]{22}$/;
  * reconnect, and `socket.connect()` after a disconnect): socket.io's connection-state recovery
  * handshake. A page that loads anew starts without one.
  *
- * This service offers the pid without enabling `connectionStateRecovery` itself: with the
- * cluster adapter nothing could be recovered (its `restoreSession` always answers null), and the
- * option would send every per-socket `emit` (each snapshot) through the adapter's broadcast —
- * relayed over IPC to every sibling worker and made asynchronous — and append an offset to every
- * event packet the k6 clients parse. The pid is only ever read as "this client connected before".
+ * This service offers the pid without enabling `connectionStateRecovery` itself: a session's
+ * missed packets would be kept by the worker that served it, while the reconnect that follows a
+ * recycle or a crash lands on another worker (nothing to recover there); and the option would
+ * send every per-socket `emit` (each snapshot) through the adapter's broadcast path and append
+ * an offset to every event packet the k6 clients parse. The pid is only ever read as "this client connected before".
  */
 export function newPid(): string {
   return randomToken(16);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSubscribe, pickAgency } from './subscribe.schema.js';
+import { pickAgency } from '../protocol/agency.js';
+import { parseSubscribe } from './subscribe.schema.js';
 
 describe('parseSubscribe with agencies', () => {
   const agencies = ['SF', 'AC'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pickAgency } from '../protocol/agency.js';
 import { AGENCY_PATTERN, AGENCY_RULE, MAX_SUBSCRIBED_ROUTES, ROUTE_ID_PATTERN, ROUTE_ID_RULE } from '../protocol/wire.js';
 
 export type { SubscribeAck } from '../protocol/wire.js';
@@ -27,7 +28,6 @@ export const subscribeSchema = z.object(
   { error: 'payload must be an object { routes: string[], agency?: string }' },
 );
 
-
 /** A valid subscription: `agency` is set when the feed has agencies (the one asked for, else the first). */
 export interface Subscription {
   routes: Set<string> | null;
@@ -48,15 +48,4 @@ export function parseSubscribe(payload: unknown, agencies: readonly string[] = [
   const routes = r.data.routes.length === 0 ? null : new Set(r.data.routes);
   const agency = pickAgency(r.data.agency, agencies);
   return 'error' in agency ? { error: `agency: ${agency.error}` } : { routes, agency: agency.agency };
-}
-
-/**
- * The agency a client asked for (`subscribe`'s `agency`, `/api/vehicles?agency=`), checked
- * against the server's `agencies`: absent = the first (null when there are none).
- */
-export function pickAgency(asked: string | undefined, agencies: readonly string[]): { agency: string | null } | { error: string } {
-  if (asked === undefined) return { agency: agencies[0] ?? null };
-  if (agencies.includes(asked)) return { agency: asked };
-  const known = agencies.length > 0 ? `this server serves ${agencies.join(', ')}` : 'this feed has no agencies to choose from; omit agency';
-  return { error: `unknown agency ${JSON.stringify(asked.slice(0, 32))}: ${known}` };
 }

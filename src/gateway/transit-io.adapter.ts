@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/cluster-adapter';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
@@ -28,8 +27,11 @@ export interface AdapterHooks {
 
 /**
  * The one place Socket.IO's server options are set, from the config: heartbeat, payload
- * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name this worker, the cluster
- * adapter so `server.emit()` reaches the clients of every worker, and a `pid` in every CONNECT answer.
+ * limit, transports, CORS allow-list and the Origin check of handshakes, session ids that name
+ * this worker, and a `pid` in every CONNECT answer. The in-memory adapter is the right one: the
+ * primary sends every update to every worker over IPC and each worker fans out its own
+ * clients, so nothing is ever broadcast from one worker to another's clients (a cluster
+ * adapter would only add its heartbeats and a relay nobody uses).
  * It also puts the security headers on Engine.IO's responses and cuts clients that do not
  * take their output (MAX_CLIENT_BUFFER_BYTES, see output-cap.ts).
  */
@@ -62,7 +64,6 @@ export class TransitIoAdapter extends IoAdapter {
     // Where the platform names the machine (or with REDIS_URL) the id names this instance, for fly-replay.
     const instance = c.SESSION_INSTANCE;
     server.engine.generateId = () => newSessionId(this.workerId, instance);
-    server.adapter(createAdapter());
     // Engine.IO writes its responses itself, past Express's middleware.
     server.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => Object.assign(headers, this.hooks.security.forRequest(req)));
     if (c.MAX_CLIENT_BUFFER_BYTES > 0) server.engine.on('connection', (conn: EngineConn) => watchOutput(conn, c.MAX_CLIENT_BUFFER_BYTES, (cut) => this.cut(cut)));

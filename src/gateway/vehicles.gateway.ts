@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, UseFilters } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import {
   ConnectedSocket,
@@ -10,17 +10,21 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { CONFIG } from '../config/config.module.js';
+import type { Config } from '../config/config.js';
 import { feedAgencies } from '../feed/feed.factory.js';
+import { LiveSockets } from '../live/live-sockets.js';
+import { SnapshotCache } from '../live/snapshot-cache.js';
+import { ViewerReporter } from '../live/viewer-reporter.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
-import { SnapshotCache } from '../worker/snapshot-cache.js';
-import { ViewerReporter } from '../worker/viewer-reporter.js';
-import { WORKER_CONTEXT, type WorkerContext } from '../worker/worker-context.js';
+import { AckErrorFilter } from './ack-error.filter.js';
 import { Broadcaster } from './broadcaster.js';
 import { EVENT_LIMITS, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { TokenBucket } from './token-bucket.js';
 import { reconnectSignal } from './reconnect-signal.js';
-import { parseSubscribe, type SubscribeAck } from './subscribe.schema.js';
+import { SubscribePipe } from './subscribe.pipe.js';
+import type { SubscribeAck, Subscription } from './subscribe.schema.js';
 
 const tracer = trace.getTracer('transit-tracker');
 
@@ -29,7 +33,8 @@ type TransitSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 
 /**
  * Live vehicles over Socket.IO: a snapshot on connect, deltas after each change, and
- * route subscriptions. Thin: validation and payloads live in plain modules.
+ * route subscriptions. Thin: `SubscribePipe` validates, `AckErrorFilter` answers refusals,
+ * `Broadcaster` fans updates out, the filters and payloads live in plain modules.
  */
 @WebSocketGateway()
 export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
@@ -40,9 +45,10 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(ViewerReporter) private readonly viewers: ViewerReporter,
     @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
-    @Inject(WORKER_CONTEXT) ctx: WorkerContext,
+    @Inject(LiveSockets) private readonly sockets: LiveSockets,
+    @Inject(CONFIG) config: Config,
   ) {
-    this.agencies = feedAgencies(ctx.config);
+    this.agencies = feedAgencies(config);
   }
 
   /** The agencies a client may pick (FEED_AGENCIES with FEED=511; none = one implicit agency). */
@@ -54,6 +60,7 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   afterInit(server: TransitServer): void {
+    this.sockets.attach(server);
     server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
       this.metrics.engineErrors.inc({ code: String(err.code ?? 'unknown'), message: err.message ?? '' });
     });
@@ -87,11 +94,9 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   @SubscribeMessage('subscribe')
-  subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody() payload: unknown): SubscribeAck {
-    const parsed = parseSubscribe(payload, this.agencies);
-    const span = tracer.startSpan('socket.io subscribe', { attributes: { 'transit.ok': !('error' in parsed) } });
-    span.end();
-    if ('error' in parsed) return { status: 'error', message: parsed.error };
+  @UseFilters(AckErrorFilter)
+  subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody(SubscribePipe) parsed: Subscription): SubscribeAck {
+    tracer.startSpan('socket.io subscribe', { attributes: { 'transit.ok': true } }).end();
     socket.data.routes = parsed.routes;
     const agency = this.view(parsed.agency);
     // A disconnect may have run already (the ack of a client that left): do not count it again.

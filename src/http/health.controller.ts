@@ -1,7 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { SnapshotCache } from '../worker/snapshot-cache.js';
-import { WORKER_CONTEXT, type WorkerContext } from '../worker/worker-context.js';
+import { CONFIG, WORKER_ID } from '../config/config.module.js';
+import type { Config } from '../config/config.js';
+import { SnapshotCache } from '../live/snapshot-cache.js';
+import { WorkerState } from '../live/worker-state.js';
 import { topologyReport } from './topology.js';
 
 /**
@@ -18,13 +20,15 @@ export class HealthController {
     @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(HealthIndicatorService) private readonly indicator: HealthIndicatorService,
     @Inject(SnapshotCache) private readonly cache: SnapshotCache,
-    @Inject(WORKER_CONTEXT) private readonly ctx: WorkerContext,
+    @Inject(WorkerState) private readonly state: WorkerState,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(WORKER_ID) private readonly workerId: number,
   ) {}
 
   @Get('healthz')
   @HealthCheck()
   alive() {
-    return this.health.check([() => this.indicator.check('process').up({ worker: this.ctx.workerId })]);
+    return this.health.check([() => this.indicator.check('process').up({ worker: this.workerId })]);
   }
 
   @Get('readyz')
@@ -33,11 +37,11 @@ export class HealthController {
     return this.health.check([
       () => {
         const session = this.indicator.check('worker');
-        const data = { id: this.ctx.workerId };
-        return this.ctx.isDraining() ? session.down({ ...data, message: 'draining' }) : session.up(data);
+        const data = { id: this.workerId };
+        return this.state.draining ? session.down({ ...data, message: 'draining' }) : session.up(data);
       },
       () => this.feed(),
-      () => this.indicator.check('topology').up({ ...topologyReport(this.ctx.config, this.ctx.workerCount()) }),
+      () => this.indicator.check('topology').up({ ...topologyReport(this.config, this.state.workers) }),
       () => this.coordination(),
     ]);
   }
@@ -45,7 +49,7 @@ export class HealthController {
   /** `degraded` (still 200) while Redis does not answer: this instance serves the last snapshot. */
   private coordination() {
     const session = this.indicator.check('coordination');
-    const state = this.ctx.coordination?.() ?? null;
+    const state = this.state.coordination;
     if (!state) return session.degraded({ state: 'unknown', reason: 'no word from the primary yet' });
     return state.state === 'connecting' || state.state === 'unreachable' ? session.degraded({ ...state }) : session.up({ ...state });
   }
@@ -55,7 +59,7 @@ export class HealthController {
     const status = this.cache.feedStatus;
     const age = this.cache.ageSeconds();
     const data = {
-      feed: this.ctx.config.FEED,
+      feed: this.config.FEED,
       state: status?.state ?? 'never',
       polling: status?.polling ?? false,
       dataAgeSeconds: age === null ? null : Math.round(age * 10) / 10,

@@ -4,7 +4,8 @@ import type { Config } from '../config/config.js';
 export interface TopologyReport {
   workers: number;
   sticky: boolean;
-  adapter: 'cluster';
+  /** How an update reaches every client: the primary sends it to each worker over IPC; each worker broadcasts to its own. */
+  fanout: 'primary-ipc';
   transports: string[];
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -26,7 +27,7 @@ export function topologyReport(c: Config, liveWorkers: number): TopologyReport {
   return {
     workers: liveWorkers,
     sticky: c.STICKY,
-    adapter: 'cluster',
+    fanout: 'primary-ipc',
     transports: [...c.TRANSPORTS],
     pingIntervalMs: c.PING_INTERVAL_MS,
     pingTimeoutMs: c.PING_TIMEOUT_MS,

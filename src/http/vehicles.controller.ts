@@ -1,13 +1,14 @@
-import type { ClientConfig } from '../protocol/client-config.js';
-import { BadRequestException, Controller, Get, Headers, Inject, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import { CONFIG } from '../config/config.module.js';
+import type { Config } from '../config/config.js';
 import type { Snapshot } from '../domain/vehicle.js';
 import { feedAgencies } from '../feed/feed.factory.js';
-import { pickAgency } from '../gateway/subscribe.schema.js';
-import { filterSnapshot, routeSetKey } from '../store/route-filter.js';
-import { SnapshotCache } from '../worker/snapshot-cache.js';
-import { ViewerReporter } from '../worker/viewer-reporter.js';
-import { WORKER_CONTEXT, type WorkerContext } from '../worker/worker-context.js';
-import { ifNoneMatchHits, parseRoutesQuery, snapshotEtag } from './etag.js';
+import { SnapshotCache } from '../live/snapshot-cache.js';
+import { ViewerReporter } from '../live/viewer-reporter.js';
+import type { ClientConfig } from '../protocol/client-config.js';
+import { filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
+import { ifNoneMatchHits, snapshotEtag } from './etag.js';
+import { AgencyQueryPipe, RoutesQueryPipe } from './query.pipes.js';
 
 /**
  * The HTTP fallback for clients without a socket: the newest snapshot with an ETag. Each
@@ -24,31 +25,23 @@ export class VehiclesController {
   constructor(
     @Inject(SnapshotCache) private readonly cache: SnapshotCache,
     @Inject(ViewerReporter) private readonly viewers: ViewerReporter,
-    @Inject(WORKER_CONTEXT) private readonly ctx: WorkerContext,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Get('vehicles')
   vehicles(
-    @Query('routes') routesParam: unknown,
-    @Query('agency') agencyParam: unknown,
+    @Query('routes', RoutesQueryPipe) routes: RouteSet,
+    @Query('agency', AgencyQueryPipe) agency: string | null,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Snapshot | undefined {
-    const parsed = parseRoutesQuery(routesParam);
-    if ('error' in parsed) throw new BadRequestException(parsed.error);
-    const agencies = feedAgencies(this.ctx.config);
-    if (agencyParam !== undefined && typeof agencyParam !== 'string') throw new BadRequestException('agency: give one agency id (?agency=SF)');
-    const picked = pickAgency(agencyParam || undefined, agencies);
-    if ('error' in picked) throw new BadRequestException(`agency: ${picked.error}`);
-    // With one agency (or none) there is nothing to filter or to count apart.
-    const agency = agencies.length > 1 ? picked.agency : null;
     this.viewers.fallbackHit(Date.now(), agency);
     const snapshot = this.cache.snapshot;
     if (!snapshot) {
       res.setHeader('Retry-After', '2');
       throw new ServiceUnavailableException('No vehicle snapshot yet: the first upstream poll is under way; retry in a few seconds.');
     }
-    const etag = snapshotEtag(snapshot.version, routeSetKey(parsed.routes, agency));
+    const etag = snapshotEtag(snapshot.version, routeSetKey(routes, agency));
     const age = this.cache.ageSeconds();
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-cache');
@@ -57,13 +50,13 @@ export class VehiclesController {
       res.status(304);
       return undefined;
     }
-    return filterSnapshot(snapshot, parsed.routes, agency);
+    return filterSnapshot(snapshot, routes, agency);
   }
 
   /** What the browser map needs to know of the server's settings. */
   @Get('config')
   clientConfig(): ClientConfig {
-    const c = this.ctx.config;
+    const c = this.config;
     // `agencies`: what `subscribe` may name (the first is the default); the map shows a picker for more than one.
     return { tileUrl: c.TILE_URL, tileAttribution: c.TILE_ATTRIBUTION, fallbackIntervalMs: c.FALLBACK_INTERVAL_MS, agencies: [...feedAgencies(c)] };
   }

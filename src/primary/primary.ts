@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import type { Socket } from 'node:net';
-import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
 import { uncoordinatedInstance, unsafeTopology } from '../http/topology.js';
@@ -30,7 +29,6 @@ export async function runPrimary(config: Config): Promise<void> {
   if (alone) logger.warn({ event: 'uncoordinated_instance', instance: config.INSTANCE_ID }, alone);
   if (!config.STICKY) logger.warn({ event: 'unsafe_topology_allowed' }, 'STICKY=false with ALLOW_UNSAFE_TOPOLOGY=true: polls WILL get 400 Session ID unknown');
   cluster.setupPrimary({ serialization: 'advanced' });
-  setupClusterAdapter();
   await new Primary(config, primaryDeps(config, logger)).start();
 }
 

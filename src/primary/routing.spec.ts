@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recycleLimit } from './recycle-limit.js';
+import { recycleLimit } from '../shared/recycle-limit.js';
 import { parseRequestHead } from './request-line.js';
 import { chooseWorker } from './routing.js';
 import { foreignInstance, instanceOfSession, newSessionId, ownerOfSession } from '../shared/session-id.js';

@@ -1,130 +1,56 @@
 import cluster from 'node:cluster';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
-import type { Server } from 'socket.io';
-import { AppModule } from '../app.module.js';
 import type { Config } from '../config/config.js';
-import type { CoordinationState } from '../coordination/coordinator.js';
-import type { DrainCause } from '../ipc/messages.js';
-import { ENGINE_PATH, TransitIoAdapter } from '../gateway/transit-io.adapter.js';
-import { VehiclesGateway } from '../gateway/vehicles.gateway.js';
+import { TransitIoAdapter } from '../gateway/transit-io.adapter.js';
+import { configureHttp } from '../http/configure-http.js';
+import type { SecurityHeaders } from '../http/security-headers.js';
+import { PrimaryLink } from '../ipc/primary-link.js';
+import { WorkerState } from '../live/worker-state.js';
 import { createLogger } from '../logging/logger.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
-import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { ClosedSessions } from './closed-sessions.js';
-import { ConnectionReports } from './connection-reports.js';
-import { drainSessions } from './drain.js';
-import { PrimaryLink } from './primary-link.js';
-import { recycleLimit } from '../primary/recycle-limit.js';
-import { RecycleTriggers } from './recycle-triggers.js';
-import { beatIntervalMs } from '../ipc/heartbeat.js';
-import { installSessionGuard } from './session-guard.js';
-import { SnapshotCache } from './snapshot-cache.js';
-import { ViewerReporter } from './viewer-reporter.js';
-import { WorkerDirectory } from './worker-directory.js';
-import { configureHttp } from '../http/configure-http.js';
-import { answerRawRefusals } from '../http/raw-refusals.js';
-import { securityHeaders } from '../http/security-headers.js';
 import { RefusalLog } from '../logging/refusal-log.js';
-import { workerGate } from './address-gate.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { stopTracing } from '../telemetry/tracing.js';
+import { SECURITY_HEADERS } from './app/tokens.js';
+import { WorkerModule } from './app/worker.module.js';
+import { RecycleTriggers } from './recycle-triggers.js';
 
 /** A worker's buffered spans get this long to leave before it exits (inside the drain's 500 ms margin). */
 const SPAN_FLUSH_MS = 400;
 
 /**
- * One worker process: a NestJS app (gateway + HTTP) that is handed connections by the
- * primary, serves the primary's snapshots, and reports its viewers and heartbeat.
+ * One worker process: the Nest application of `WorkerModule` (gateway, HTTP API, session
+ * routing, heartbeat, drain), handed connections by the primary. This file is the process
+ * side only: start the app, listen on a loopback port for siblings, turn the primary's drain
+ * order into `app.close()` (whose shutdown hooks drain the sessions) and exit.
  */
 export async function runWorker(config: Config): Promise<void> {
   const workerId = cluster.worker!.id;
   const logger = createLogger(config, { role: 'worker', worker: workerId });
-  const link = new PrimaryLink();
-  const cache = new SnapshotCache();
-  const directory = new WorkerDirectory();
-  const closed = new ClosedSessions();
-  const viewers = new ViewerReporter(link);
-  let draining = false;
-  let coordination: CoordinationState | null = null;
-  let drainCause: DrainCause | undefined;
-  let io: Server | undefined;
-  const metrics = new WorkerMetrics(workerId, () => countByTransport(io));
-
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forWorker({
-      ctx: { config, workerId, logger, isDraining: () => draining, workerCount: () => directory.size(), coordination: () => coordination },
-      cache,
-      metrics,
-      viewers,
-    }),
+    WorkerModule.forRoot({ config, workerId, logger }),
     // No route reads a body: Express's parsers would wait for (and discard) all of a declared
     // Content-Length, up to 2^40 bytes, before their 413 (a hang the fuzz suite found).
     { logger: new PinoNestLogger(logger.child({ context: 'nest' })), bodyParser: false },
   );
-  const security = securityHeaders(config);
-  const refusals = new RefusalLog(logger);
+  const security = app.get<SecurityHeaders>(SECURITY_HEADERS);
+  const metrics = app.get(WorkerMetrics);
   configureHttp(app, config, security);
-  app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId, { security, refusals, metrics }));
+  app.useWebSocketAdapter(new TransitIoAdapter(app, config, workerId, { security, refusals: app.get(RefusalLog), metrics }));
   await app.init();
-  io = app.get(VehiclesGateway).server;
-  const recycling = recycleTriggers(config, link);
-  // Engine.IO emits `connection` only for a handshake it accepted: polls, POSTs, /healthz,
-  // requests forwarded for a sibling's sessions and refused handshakes never reach it.
-  io.engine.on('connection', (session: { id: string; once(e: 'close', f: () => void): void }) => {
-    recycling.sessionOpened();
-    session.once('close', () => closed.add(session.id, drainCause ?? 'session_closed'));
-  });
-  viewers.countSocketsWith(() => io!.of('/').sockets.size);
-  const http = app.getHttpServer() as HttpServer;
-  answerRawRefusals(http);
-  const handedIn = new Set<Socket>();
-  const conns = new ConnectionReports((m) => link.send(m));
-  installSessionGuard(http, {
-    me: workerId,
-    instance: config.SESSION_INSTANCE,
-    sticky: config.STICKY,
-    enginePath: ENGINE_PATH,
-    directory,
-    closed,
-    metrics,
-    logger,
-    refusals,
-    gate: workerGate(config, ENGINE_PATH, { security, metrics, refusals }),
-    isDraining: () => draining,
-    hasSession: (sid) => Object.hasOwn((io!.engine as unknown as { clients: object }).clients, sid),
-    fromPublicPort: (socket) => handedIn.has(socket),
-    maxBodyBytes: config.MAX_HTTP_BUFFER_SIZE + 1024,
-    forwardTimeoutMs: config.PING_INTERVAL_MS + config.PING_TIMEOUT_MS + 5_000,
-  });
 
-  link.on('data', (m) => cache.apply(m.snapshot, m.delta));
-  link.on('feed-status', (m) => cache.setStatus(m.status));
-  link.on('coordination', (m) => void (coordination = m.state));
-  link.on('directory', (m) => directory.update(m));
-  link.on('conn', (m, socket) => {
-    conns.taken(m.cid);
-    handedIn.add(socket);
-    socket.once('close', () => {
-      handedIn.delete(socket);
-      conns.ended(m.cid);
-    });
-    // No setNoDelay here: the router's server set TCP_NODELAY on the descriptor (a kernel
-    // option it keeps across processes), and Node's HTTP server sets it again on `connection`.
-    injectConnection(http, socket, m.head);
-  });
-  link.on('metrics-req', async (m) => link.send({ t: 'metrics-res', id: m.id, metrics: await register.getMetricsAsJSON() }));
+  const link = app.get(PrimaryLink);
+  const state = app.get(WorkerState);
   link.on('drain', async (m) => {
-    if (draining) return;
-    draining = true;
-    drainCause = m.cause;
-    await drainSessions({ io: io!, http, cause: m.cause, windowMs: m.windowMs, handedIn: () => handedIn.size, metrics, logger, deadlineMs: m.windowMs + config.GRACEFUL_TIMEOUT_MS - 500 });
+    if (!state.beginDrain(m)) return;
+    await app.close();
     // Final counters, so the instance totals keep what this worker counted since the last scrape.
     link.send({ t: 'metrics-res', id: 0, metrics: await register.getMetricsAsJSON() });
     logger.info({ cause: m.cause }, 'worker drained; exiting');
-    viewers.stop();
     await stopTracing(SPAN_FLUSH_MS);
     process.exit(0);
   });
@@ -136,18 +62,11 @@ export async function runWorker(config: Config): Promise<void> {
   process.on('SIGTERM', () => undefined);
   process.on('SIGHUP', () => undefined);
   // `kill -USR2 <worker pid>`: recycle this worker when its turn comes (one at a time, after its minimum lifetime).
+  const recycling = app.get(RecycleTriggers);
   process.on('SIGUSR2', () => recycling.signalled());
 
-  const internalPort = await listenLoopback(http);
-  startHeartbeat(viewers, recycling, config);
+  const internalPort = await listenLoopback(app.getHttpServer() as HttpServer);
   link.send({ t: 'ready', internalPort });
-}
-
-/** Feeds a connection the primary accepted into Node's HTTP server, first bytes included. */
-function injectConnection(http: HttpServer, socket: Socket, head: Uint8Array): void {
-  http.emit('connection', socket);
-  socket.emit('data', Buffer.from(head));
-  socket.resume();
 }
 
 /**
@@ -159,28 +78,4 @@ function listenLoopback(http: HttpServer): Promise<number> {
     http.once('error', reject);
     http.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve((http.address() as AddressInfo).port));
   });
-}
-
-/** Viewer reports double as the heartbeat: a blocked event loop stops both. Each beat also reads this worker's RSS. */
-function startHeartbeat(viewers: ViewerReporter, recycling: RecycleTriggers, config: Config): void {
-  setInterval(() => {
-    viewers.report();
-    recycling.memorySample(process.memoryUsage.rss());
-  }, beatIntervalMs(config.WORKER_TIMEOUT_MS));
-}
-
-/** gunicorn's max_requests, counted in new sessions, and a memory cap: past either the worker asks the primary to recycle it. */
-function recycleTriggers(config: Config, link: PrimaryLink): RecycleTriggers {
-  const sessionLimit = recycleLimit(config.MAX_SESSIONS_PER_WORKER, config.MAX_SESSIONS_JITTER);
-  return new RecycleTriggers({ sessionLimit, rssLimitBytes: config.MAX_WORKER_RSS_MB * 2 ** 20 }, (a) => link.send({ t: 'recycle-me', ...a }));
-}
-
-function countByTransport(io: Server | undefined): { polling: number; websocket: number } {
-  const counts = { polling: 0, websocket: 0 };
-  if (!io) return counts;
-  for (const socket of io.of('/').sockets.values()) {
-    const name = socket.conn.transport.name === 'websocket' ? 'websocket' : 'polling';
-    counts[name] += 1;
-  }
-  return counts;
 }

@@ -1,5 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { AgencyViewers } from '../demand/demand.js';
-import type { PrimaryLink } from './primary-link.js';
+import { PrimaryLink } from '../ipc/primary-link.js';
+import { LiveSockets } from './live-sockets.js';
 
 /** Coalesces bursts of connects/disconnects into one report. */
 export const REPORT_COALESCE_MS = 25;
@@ -10,20 +12,18 @@ export const REPORT_COALESCE_MS = 25;
  * lost message could leave wrong. Reports on change and with every heartbeat. With several
  * agencies it also says how many watch each (`watching`), so the poller asks only for those.
  */
+@Injectable()
 export class ViewerReporter {
   private lastFallbackAt = 0;
   private pending: NodeJS.Timeout | undefined;
-  private sockets: () => number = () => 0;
   /** Live sockets per agency (only sockets that watch a named agency). */
   private readonly agencySockets = new Map<string, number>();
   private readonly agencyFallbackAt = new Map<string, number>();
 
-  constructor(private readonly link: PrimaryLink) {}
-
-  /** Where the live socket count comes from (the Socket.IO server, once it exists). */
-  countSocketsWith(fn: () => number): void {
-    this.sockets = fn;
-  }
+  constructor(
+    @Inject(PrimaryLink) private readonly link: Pick<PrimaryLink, 'send'>,
+    @Inject(LiveSockets) private readonly sockets: Pick<LiveSockets, 'count'>,
+  ) {}
 
   /** A socket stopped watching `from` and now watches `to` (null: none / the only agency). */
   watching(from: string | null, to: string | null): void {
@@ -55,7 +55,7 @@ export class ViewerReporter {
 
   report(): void {
     const agencies = this.agencies();
-    this.link.send({ t: 'viewers', sockets: this.sockets(), lastFallbackAt: this.lastFallbackAt, ...(agencies ? { agencies } : {}) });
+    this.link.send({ t: 'viewers', sockets: this.sockets.count(), lastFallbackAt: this.lastFallbackAt, ...(agencies ? { agencies } : {}) });
   }
 
   stop(): void {
