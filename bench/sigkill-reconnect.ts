@@ -36,7 +36,6 @@ registerHooks({
 });
 const { sleep, waitFor } = await import('../test/support/clients.ts');
 const { startFleet } = await import('../test/support/fleet-run.ts');
-const { statusCount } = await import('../test/support/counting-proxy.ts');
 const { MAIN, startTopology } = await import('../test/support/topology.ts');
 
 /** The test's settings (its `BUSY`, with 2 workers); startTopology adds TEST_ENV (loopback, ephemeral ports). */
@@ -170,7 +169,7 @@ async function runOnce(run: number, clients: number): Promise<RunResult> {
   }
   result.medianMs = percentile(result.snapshotMs, 50);
   result.maxMs = result.snapshotMs.length > 0 ? Math.max(...result.snapshotMs) : null;
-  result.bad400 = fleet ? statusCount(fleet.pooled.counts, 400) + statusCount(fleet.fresh.counts, 400) : 0;
+  result.bad400 = fleet ? (fleet.pooled.counts.byStatus['400'] ?? 0) + (fleet.fresh.counts.byStatus['400'] ?? 0) : 0;
   result.defect400 = fleet?.bad() ?? 0;
   result.polls = fleet?.polls() ?? 0;
   if (app && result.killed && (result.status !== 'ok' || (result.maxMs ?? 0) > BUDGET_MS)) {
@@ -250,8 +249,8 @@ function diagnose(app: Topology, fleet: Fleet, victims: TrackedClient[], killedA
     lines.push(`log ${span} ${g.n === 1 ? g.text : `${head} (${g.n}×)`}`);
   }
   if (groups.size > shown.length) lines.push(`… ${groups.size - shown.length} more kinds of log line after the kill`);
-  const bodies = fleet.badBodies();
-  if (bodies.length > 0) lines.push(`400 bodies: ${summarize(bodies.map((b) => b.replace(/sid=[^&\s]+/, 'sid=…')))}`);
+  const bodies = fleet.badSamples();
+  if (bodies.length > 0) lines.push(`400/5xx answers: ${summarize(bodies)}`);
   return lines;
 }
 

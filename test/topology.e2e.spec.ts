@@ -37,14 +37,14 @@ describe('topology: the seed failure, reproduced on purpose', () => {
     await sleep(6000);
     const polls = fleet.polls();
     const bad = fleet.bad();
-    const misrouted = (fleet.pooled.counts.by400Cause.get('misrouted') ?? 0) + (fleet.fresh.counts.by400Cause.get('misrouted') ?? 0);
+    const misrouted = fleet.pooled.counts.sessionUnknown.misrouted + fleet.fresh.counts.sessionUnknown.misrouted;
     const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
     const counted = Number(/transit_session_unknown_total\{cause="misrouted",transport="polling"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
     recordFigure('topology: unsafe (STICKY=false, 2 workers)', { polls, bad400: bad, misrouted, metricMisrouted: counted, pct400: percent(bad, polls) });
     expect(percent(misrouted, polls)).toBeGreaterThan(5);
     // The service names the seed's bug for what it is, and its metric saw at least what the proxies saw.
     expect(counted).toBeGreaterThanOrEqual(misrouted);
-    expect(fleet.badBodies().some((b) => b.includes('Session ID unknown'))).toBe(true);
+    expect(fleet.badSamples().some((b) => b.includes('Session ID unknown'))).toBe(true);
   });
 });
 
@@ -278,15 +278,15 @@ describe('topology: supervision', () => {
 
   it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {
     app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
-    const { startCountingProxy, defect400s } = await import('./support/counting-proxy.js');
+    const { startCountingProxy, defect400s } = await import('../scripts/predeploy/counting-proxy.ts');
     const { connectClient } = await import('./support/clients.js');
-    const proxy = await startCountingProxy(app.port, { keepAlive: true, pool: 4 });
+    const proxy = await startCountingProxy({ host: '127.0.0.1', port: app.port }, { keepAlive: true, pool: 4 });
     onTestFinished(() => proxy.close());
     const clients = Array.from({ length: 12 }, (_, i) => connectClient(proxy.url, { transports: i % 3 === 0 ? ['polling'] : ['polling', 'websocket'] }));
     onTestFinished(() => clients.forEach((c) => c.close()));
     await waitFor(() => clients.every((c) => c.deltas >= 5), 20_000, 'deltas for every client');
     const upgraded = clients.filter((c) => c.socket.io.engine.transport.name === 'websocket').length;
-    recordFigure('topology: mixed transports', { upgraded, polls: proxy.counts.total, bad400: defect400s(proxy.counts) });
+    recordFigure('topology: mixed transports', { upgraded, polls: proxy.counts.polls, bad400: defect400s(proxy.counts) });
     expect(upgraded).toBe(8);
     expect(defect400s(proxy.counts)).toBe(0);
     expect(clients.every((c) => c.errors.length === 0)).toBe(true);

@@ -11,6 +11,11 @@
  *
  * A 400 "Session ID unknown" is split by the service's `x-transit-session` response header
  * (`misrouted`, `ended`, `unknown`); without the header it counts as `unknown`.
+ *
+ * The one counting proxy of the repository: the pre-deploy harness and the integration
+ * tests (test/) both use it. With `keepAlive: false` every request opens its own upstream
+ * connection (a browser without a proxy in front, routed by the primary each time); `pool`
+ * caps the pooled connections (an edge proxy's few upstream connections).
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -144,7 +149,19 @@ interface Pending {
   settled: boolean;
 }
 
-export async function startCountingProxy(target: { host: string; port: number }, t0: number, opts: { hangMs?: number } = {}): Promise<CountingProxy> {
+export interface CountingProxyOptions {
+  /** Start of the per-second buckets (ms since the epoch). @default the proxy's start */
+  t0?: number;
+  /** No response head within this is a hung request. @default hangDeadlineMs(25_000) */
+  hangMs?: number;
+  /** Keep upstream connections alive and share them between clients. @default true */
+  keepAlive?: boolean;
+  /** At most this many upstream connections at once. @default Infinity */
+  pool?: number;
+}
+
+export async function startCountingProxy(target: { host: string; port: number }, opts: CountingProxyOptions = {}): Promise<CountingProxy> {
+  const t0 = opts.t0 ?? Date.now();
   const hangMs = opts.hangMs ?? hangDeadlineMs(25_000);
   const zero = (): Record<SessionUnknownCause, number> => ({ misrouted: 0, ended: 0, unknown: 0 });
   const counts: ProxyCounts = {
@@ -172,7 +189,7 @@ export async function startCountingProxy(target: { host: string; port: number },
   let retries = 0;
   let closing = false;
   const pending = new Set<Pending>();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+  const agent = new http.Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.pool ?? Infinity, maxFreeSockets: 256 });
   const origCreate = agent.createConnection.bind(agent);
   agent.createConnection = ((...args: Parameters<typeof origCreate>) => {
     upstreamConnections += 1;
@@ -357,6 +374,14 @@ export async function startCountingProxy(target: { host: string; port: number },
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Polling 400 answers that are a defect: all of them but those for sessions this deployment
+ * ended (`x-transit-session: ended`, the protocol's answer after a recycle, a kill or a close).
+ */
+export function defect400s(counts: ProxyCounts): number {
+  return (counts.byStatus['400'] ?? 0) - counts.sessionUnknown.ended;
 }
 
 function headerLines(raw: string[]): string[] {

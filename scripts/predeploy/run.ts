@@ -63,7 +63,7 @@ export async function runPredeploy(opts: Options, caller: Record<string, string 
       progress.note(`  ${haproxy.version.replace(/ - https.*/, '')} on ${haproxy.url} (timeout client/server ${opts.proxyTimeoutMs} ms, tunnel ${opts.proxyTunnelTimeoutMs} ms)`);
     }
     const t0 = Date.now();
-    counting = await startCountingProxy(target, t0, { hangMs: hangDeadlineMs(settings.pingIntervalMs, settings.pingTimeoutMs) });
+    counting = await startCountingProxy(target, { t0, hangMs: hangDeadlineMs(settings.pingIntervalMs, settings.pingTimeoutMs) });
     scraper = startScraper(`http://127.0.0.1:${service.metricsPort}${prod.metrics.path}`, t0, opts.scrapeIntervalMs);
     soak = await runSoak({ opts, settings, service, proxy: counting, t0, progress });
   } finally {

@@ -5,7 +5,7 @@
  */
 import { percentile, type KillEvent } from './analysis.ts';
 import { busiestWorker, killBusiestWorker, triggerRecycle, type TriggeredRecycle } from './actions.ts';
-import type { CountingProxy } from './counting-proxy.ts';
+import { defect400s, type CountingProxy } from './counting-proxy.ts';
 import { startEio3Clients, type Eio3Stats } from './eio3.ts';
 import type { Options } from './options.ts';
 import type { ServiceSettings } from './production.ts';
@@ -117,7 +117,7 @@ export async function runSoak(ctx: {
     live: fleet.live().length,
     polls: proxy.counts.polls,
     // 400s for ended sessions are the protocol's answer, not failures.
-    bad400: (proxy.counts.byStatus['400'] ?? 0) - proxy.counts.sessionUnknown.ended,
+    bad400: defect400s(proxy.counts),
     reconnects: fleet.reconnectTimes.length,
     recycles: [...service.workers.values()].filter((w) => w.recycleAt !== undefined).length,
     kills: kill ? 1 : 0,

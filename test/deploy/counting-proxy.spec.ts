@@ -52,7 +52,7 @@ async function upstream(): Promise<{ port: number; held: Set<http.ServerResponse
 }
 
 async function proxyFor(port: number, hangMs: number): Promise<CountingProxy> {
-  const p = await startCountingProxy({ host: '127.0.0.1', port }, Date.now(), { hangMs });
+  const p = await startCountingProxy({ host: '127.0.0.1', port }, { hangMs });
   closers.push(() => p.close());
   return p;
 }

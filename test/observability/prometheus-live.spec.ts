@@ -254,7 +254,6 @@ describe('double entry: what the clients count equals what the service counts', 
     const clientConnects = fleet.clients.reduce((n, c) => n + c.connects, 0);
     const metricReconnects = sumOf(metrics, 'transit_socket_reconnects_total');
     const metricConnects = sumOf(metrics, 'transit_socket_connects_total');
-    const byStatus = (c: Fleet['pooled']['counts']) => Object.fromEntries(c.byStatus);
     recordFigure('double entry: STICKY=false, 2 workers, 20 polling clients', {
       proxy400,
       metric400,
@@ -268,8 +267,8 @@ describe('double entry: what the clients count equals what the service counts', 
       clientConnectsDelivered: ledger.delivered,
       clientConnectsSent: ledger.sent,
       metricConnects,
-      pooledByStatus: byStatus(fleet.pooled.counts),
-      freshByStatus: byStatus(fleet.fresh.counts),
+      pooledByStatus: fleet.pooled.counts.byStatus,
+      freshByStatus: fleet.fresh.counts.byStatus,
       metricByStatus: Object.fromEntries(
         metrics.filter((s) => s.name === 'transit_polling_requests_total').map((s) => [`${s.labels.method} ${s.labels.status}`, s.value]),
       ),

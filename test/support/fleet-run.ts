@@ -1,5 +1,5 @@
 import { connectClient, sleep, waitFor, type TrackedClient } from './clients.js';
-import { defect400s, startCountingProxy, type CountingProxy } from './counting-proxy.js';
+import { defect400s, startCountingProxy, type CountingProxy } from '../../scripts/predeploy/counting-proxy.ts';
 import type { Topology } from './topology.js';
 
 /** Many polling clients split over two counting proxies: a pooled one and a per-request one. */
@@ -9,11 +9,12 @@ export interface Fleet {
   fresh: CountingProxy;
   /** Polls counted by both proxies. */
   polls: () => number;
-  /** Defective 400 answers (misrouted, unknown, untagged) counted by both proxies. */
+  /** Defective 400 answers (all but those for ended sessions) counted by both proxies. */
   bad: () => number;
   /** 400 answers for sessions this deployment ended (the protocol's answer), by both proxies. */
   ended: () => number;
-  badBodies: () => string[];
+  /** The first 400/403/5xx answers of each proxy: request, status, cause header and body. */
+  badSamples: () => string[];
   close: () => Promise<void>;
 }
 
@@ -23,8 +24,9 @@ export interface Fleet {
  * connection per request (like browsers behind no proxy, routed by the primary each time).
  */
 export async function startFleet(app: Topology, n: number, opts: { reconnection?: boolean; settle?: boolean } = {}): Promise<Fleet> {
-  const pooled = await startCountingProxy(app.port, { keepAlive: true, pool: 6 });
-  const fresh = await startCountingProxy(app.port, { keepAlive: false, pool: 1000 });
+  const target = { host: '127.0.0.1', port: app.port };
+  const pooled = await startCountingProxy(target, { keepAlive: true, pool: 6 });
+  const fresh = await startCountingProxy(target, { keepAlive: false, pool: 1000 });
   const clients: TrackedClient[] = [];
   for (let i = 0; i < n; i++) {
     const c = connectClient(i % 2 === 0 ? pooled.url : fresh.url);
@@ -35,10 +37,10 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
     clients,
     pooled,
     fresh,
-    polls: () => pooled.counts.total + fresh.counts.total,
+    polls: () => pooled.counts.polls + fresh.counts.polls,
     bad: () => defect400s(pooled.counts) + defect400s(fresh.counts),
-    ended: () => (pooled.counts.by400Cause.get('ended') ?? 0) + (fresh.counts.by400Cause.get('ended') ?? 0),
-    badBodies: () => [...pooled.counts.badBodies, ...fresh.counts.badBodies],
+    ended: () => pooled.counts.sessionUnknown.ended + fresh.counts.sessionUnknown.ended,
+    badSamples: () => [...pooled.counts.badSamples, ...fresh.counts.badSamples],
     close: async () => {
       for (const c of clients) c.close();
       await sleep(50);
