@@ -1,6 +1,8 @@
 /**
  * Runs the production command as a child process and follows its JSON log lines: the ports
  * from `listening`, workers (ready, pid, recycle, drain, exit) and drain deadlines missed.
+ * The one process starter of the repository: the pre-deploy harness and the integration
+ * tests (test/support/topology.ts) both start `node dist/main.js` through it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { track } from './children.ts';
@@ -22,16 +24,20 @@ export interface WorkerInfo {
 
 export interface Service {
   port: number;
+  /** The `listening` line (port, metricsPort, workers, sticky, feed, …). */
+  listening: LogLine;
   metricsPort: number;
   proc: ChildProcess;
   logs: LogLine[];
   stderr: () => string;
   workers: Map<number, WorkerInfo>;
+  /** Worker ids in the order they became ready. */
+  readyOrder: number[];
   /** Workers ready and not yet draining or gone. */
   liveWorkers: () => WorkerInfo[];
   /** Set when the primary exits; `stop()` sets `stopping` first. */
   exited: () => { code: number | null; signal: string | null; at: number; expected: boolean } | undefined;
-  /** Lines where a worker missed GRACEFUL_TIMEOUT_MS and was killed. */
+  /** Workers killed for missing their drain deadline (DRAIN_WINDOW_MS + GRACEFUL_TIMEOUT_MS) before the stop. */
   drainTimeouts: () => number;
   stop: (graceMs: number) => Promise<number | null>;
 }
@@ -39,15 +45,30 @@ export interface Service {
 export class StartError extends Error {
   readonly code: number | null;
   readonly stderr: string;
-  constructor(message: string, code: number | null, stderr: string) {
+  /** The JSON log lines before it gave up. */
+  readonly logs: LogLine[];
+  constructor(message: string, code: number | null, stderr: string, logs: LogLine[] = []) {
     super(message);
     this.name = 'StartError';
     this.code = code;
     this.stderr = stderr;
+    this.logs = logs;
   }
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * What a log line reports, by its structured `event` field. Two of the supervisor's lines
+ * have none (src/primary/supervisor.ts: "worker ready" and the kill after a missed drain
+ * deadline): they are known by their message until they carry an `event` too.
+ */
+export function eventOf(line: Record<string, unknown>): string | undefined {
+  if (typeof line.event === 'string') return line.event;
+  if (line.msg === 'worker ready') return 'worker_ready';
+  if (typeof line.msg === 'string' && /did not drain within/.test(line.msg)) return 'worker_drain_timeout';
+  return undefined;
+}
 
 /** Starts `file args` in `cwd` and resolves once the primary logs `listening`. */
 export function startService(opts: { file: string; args: string[]; cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<Service> {
@@ -64,26 +85,34 @@ export function startService(opts: { file: string; args: string[]; cwd: string; 
     return w;
   };
 
+  let onListening: (line: LogLine) => void = () => undefined;
+  const readyOrder: number[] = [];
   const onLine = (line: LogLine) => {
     logs.push(line);
+    const event = eventOf(line);
+    if (event === 'listening') return onListening(line);
+    // The stop after the soak is not a recycle: its kills are not the verdict's drain timeouts.
+    if (event === 'worker_drain_timeout' && line.cause !== 'shutdown') drainTimeouts += 1;
     const id = num(line.worker);
+    if (id === undefined) return;
     const parsed = typeof line.time === 'string' ? Date.parse(line.time) : num(line.time);
     const at = parsed !== undefined && Number.isFinite(parsed) ? parsed : line.receivedAt;
-    if (id === undefined) return;
     const w = worker(id);
     if (line.role === 'worker' && w.pid === undefined) w.pid = num(line.pid);
-    if (line.msg === 'worker ready') w.readyAt = at;
-    if (line.event === 'worker_recycle') w.recycleAt = at;
-    if (line.event === 'worker_drain') {
+    if (event === 'worker_ready') {
+      w.readyAt = at;
+      readyOrder.push(id);
+    }
+    if (event === 'worker_recycle') w.recycleAt = at;
+    if (event === 'worker_drain') {
       w.drainAt = at;
       w.drainCause = String(line.cause);
       w.drainSessions = num(line.sessions);
     }
-    if (line.event === 'worker_exit') {
+    if (event === 'worker_exit') {
       w.exitAt = at;
       w.exitCause = String(line.cause);
     }
-    if (typeof line.msg === 'string' && line.msg.includes('did not drain within GRACEFUL_TIMEOUT_MS')) drainTimeouts += 1;
   };
 
   readJsonLines(
@@ -105,21 +134,18 @@ export function startService(opts: { file: string; args: string[]; cwd: string; 
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise<Service>((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not log "listening" within ${timeoutMs} ms`, null), timeoutMs);
-    const poll = setInterval(() => {
-      const line = logs.find((l) => l.event === 'listening');
-      if (line) done(line);
-    }, 25);
     void exited.then((code) => fail(`exited with code ${code} before listening`, code));
-    function done(line: LogLine) {
+    onListening = (line) => {
       clearTimeout(timer);
-      clearInterval(poll);
       resolve({
         port: line.port as number,
         metricsPort: line.metricsPort as number,
+        listening: line,
         proc,
         logs,
         stderr: () => stderr,
         workers,
+        readyOrder,
         liveWorkers: () => [...workers.values()].filter((w) => w.readyAt !== undefined && w.drainAt === undefined && w.recycleAt === undefined && w.exitAt === undefined),
         exited: () => exitInfo,
         drainTimeouts: () => drainTimeouts,
@@ -132,13 +158,13 @@ export function startService(opts: { file: string; args: string[]; cwd: string; 
           return code;
         },
       });
-    }
+    };
     function fail(why: string, code: number | null) {
       clearTimeout(timer);
-      clearInterval(poll);
+      onListening = () => undefined;
       if (proc.exitCode === null) proc.kill('SIGKILL');
       // Let the last output arrive before reporting it.
-      setTimeout(() => reject(new StartError(`the production command ${why}`, code, stderr.trim())), 100);
+      setTimeout(() => reject(new StartError(`the production command ${why}`, code, stderr.trim(), logs)), 100);
     }
   });
 }

@@ -11,7 +11,7 @@ import { HARNESS_OVERRIDES, childEnv, loadProduction, resolveCommand, serviceSet
 import { progressText } from '../../scripts/predeploy/progress.ts';
 import { parsePromText, pointFrom, sumOf } from '../../scripts/predeploy/scraper.ts';
 import { buildSeries, windowFor } from '../../scripts/predeploy/series.ts';
-import type { WorkerInfo } from '../../scripts/predeploy/service.ts';
+import { eventOf, type WorkerInfo } from '../../scripts/predeploy/service.ts';
 import { handshakeStats, kindsFor, workerOfSid, type Disconnect } from '../../scripts/predeploy/soak-clients.ts';
 import { completeResponse } from '../../scripts/predeploy/split-probe.ts';
 import { plan } from '../../scripts/predeploy/soak.ts';
@@ -45,6 +45,17 @@ describe('production command and environment', () => {
     expect(e.env).toMatchObject({ PATH: '/bin', STICKY: 'false', NODE_ENV: 'production', MAX_SESSIONS_PER_WORKER: prod.env.MAX_SESSIONS_PER_WORKER, ...HARNESS_OVERRIDES });
     expect(serviceSettings(e.settings)).toMatchObject({ sticky: false, allowUnsafe: true, workers: Number(prod.env.WEB_CONCURRENCY) });
     expect(resolveCommand(['node', 'dist/main.js'], '/opt/node24')).toEqual({ file: '/opt/node24', args: ['dist/main.js'] });
+  });
+});
+
+describe('the process starter reads log lines by their event', () => {
+  it('takes the structured event; the two supervisor lines without one are known by their message', () => {
+    expect(eventOf({ event: 'listening', port: 1 })).toBe('listening');
+    expect(eventOf({ event: 'worker_exit', msg: 'worker ready' })).toBe('worker_exit');
+    expect(eventOf({ msg: 'worker ready', worker: 2 })).toBe('worker_ready');
+    expect(eventOf({ msg: 'worker did not drain within DRAIN_WINDOW_MS=500 + GRACEFUL_TIMEOUT_MS=30000; killing it', cause: 'worker_recycled' })).toBe('worker_drain_timeout');
+    expect(eventOf({ msg: 'worker ready for nothing' })).toBeUndefined();
+    expect(eventOf({ event: 42 })).toBeUndefined();
   });
 });
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readJsonLines } from '../../scripts/predeploy/json-lines.ts';
+import { ROOT } from '../../scripts/predeploy/production.ts';
+import { StartError, startService } from '../../scripts/predeploy/service.ts';
 
 /** The built entry point that `npm start` runs. */
 export const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
@@ -34,64 +35,31 @@ export const TEST_ENV: Record<string, string> = {
   GRACEFUL_TIMEOUT_MS: '5000',
 };
 
+/** This process's environment without unset entries. */
+const inherited = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+
 /**
- * Starts the production command with `env` on top of {@link TEST_ENV} and resolves once
- * the primary logs `listening` (all workers ready). Rejects with the process's output if it
- * exits first or takes longer than `timeoutMs`.
+ * Starts the production command with `env` on top of {@link TEST_ENV} (through the harness's
+ * process starter, scripts/predeploy/service.ts) and resolves once the primary logs
+ * `listening` (all workers ready). Rejects with the process's output if it exits first or
+ * takes longer than `timeoutMs`.
  */
 export async function startTopology(env: Record<string, string>, timeoutMs = 45_000): Promise<Topology> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does it first)`);
-  const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...TEST_ENV, ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = await startService({ file: process.execPath, args: [MAIN], cwd: ROOT, env: { ...inherited(), ...TEST_ENV, ...env, NODE_ENV: 'production' }, timeoutMs }).catch((e: unknown) => {
+    if (!(e instanceof StartError)) throw e;
+    throw new Error(`topology: ${e.message}\nstderr:\n${e.stderr}\nlogs:\n${e.logs.map((l) => JSON.stringify(l)).join('\n')}`);
   });
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  readJsonLines(
-    proc.stdout!,
-    (line) => logs.push(line),
-    (text) => (stderr += `${text}\n`),
-  );
-  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-
-  const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
-    const poll = setInterval(() => {
-      const line = logs.find((l) => l.event === 'listening');
-      if (line) done(line);
-    }, 20);
-    void exited.then((code) => fail(`exited with code ${code} before listening`));
-    function done(line: Record<string, unknown>) {
-      clearTimeout(timer);
-      clearInterval(poll);
-      resolve(line);
-    }
-    function fail(why: string) {
-      clearTimeout(timer);
-      clearInterval(poll);
-      proc.kill('SIGKILL');
-      reject(new Error(`topology ${why}\nstderr:\n${stderr}\nlogs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
-    }
-  });
-
-  const port = listening.port as number;
   return {
-    port,
-    metricsPort: listening.metricsPort as number,
-    base: `http://127.0.0.1:${port}`,
-    proc,
-    logs,
-    stderr: () => stderr,
-    readyWorkers: () => logs.filter((l) => l.msg === 'worker ready').map((l) => l.worker as number),
-    workerPid: (id) => logs.find((l) => l.role === 'worker' && l.worker === id)?.pid as number | undefined,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    },
+    port: service.port,
+    metricsPort: service.metricsPort,
+    base: `http://127.0.0.1:${service.port}`,
+    proc: service.proc,
+    logs: service.logs,
+    stderr: service.stderr,
+    readyWorkers: () => [...service.readyOrder],
+    workerPid: (id) => service.workers.get(id)?.pid,
+    stop: () => service.stop(15_000),
   };
 }
 
