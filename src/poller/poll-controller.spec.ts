@@ -3,6 +3,7 @@ import { computeDemand, type Demand } from '../demand/demand.js';
 import { FeedError, type Feed } from '../feed/feed.js';
 import { VehicleStore } from '../store/vehicle-store.js';
 import { nextPollDelay } from './backoff.js';
+import type { FeedStatus } from './feed-status.js';
 import { PollController } from './poll-controller.js';
 
 function countingFeed(fail = () => false): Feed & { calls: number } {
@@ -18,23 +19,25 @@ function countingFeed(fail = () => false): Feed & { calls: number } {
   return feed;
 }
 
-function setup(opts: { fail?: () => boolean; demand?: () => Demand } = {}) {
+function setup(opts: { fail?: () => boolean; demand?: () => Demand; feed?: Feed } = {}) {
   let demand: Demand = { sockets: 0, fallback: false };
   const feed = countingFeed(opts.fail);
   const updates: number[] = [];
+  const statuses: FeedStatus[] = [];
   const ctl = new PollController({
-    feed,
+    feed: opts.feed ?? feed,
     store: new VehicleStore(),
     demand: opts.demand ?? (() => demand),
     intervalMs: 1000,
     graceMs: 3000,
     onUpdate: (u) => updates.push(u.snapshot.version),
+    onStatus: (s) => statuses.push(s),
   });
   const setDemand = (d: Demand) => {
     demand = d;
     ctl.demandChanged();
   };
-  return { feed, ctl, setDemand, updates };
+  return { feed, ctl, setDemand, updates, statuses };
 }
 
 describe('PollController', () => {
@@ -110,6 +113,43 @@ describe('PollController', () => {
     expect(feed.calls).toBe(4);
     expect(ctl.feedStatus).toMatchObject({ state: 'failing', consecutiveFailures: 4, lastError: { failure: 'http_error' } });
     ctl.stop();
+  });
+
+  it('publishes polling false once demand ends and grace passes (transit_poller_active, /readyz)', async () => {
+    const { feed, ctl, setDemand, statuses } = setup();
+    setDemand({ sockets: 1, fallback: false });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(statuses.at(-1)?.polling).toBe(true);
+    setDemand({ sockets: 0, fallback: false });
+    await vi.advanceTimersByTimeAsync(3_100);
+    const calls = feed.calls;
+    const published = statuses.length;
+    expect(statuses.at(-1)?.polling).toBe(false);
+    expect(ctl.feedStatus.polling).toBe(false); // what the metric's pollerActive reads
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([feed.calls, statuses.length]).toEqual([calls, published]);
+  });
+
+  it('publishes the status when one agency of several leaves the polled set, and when the last one does', async () => {
+    const feed: Feed = {
+      kind: '511',
+      agencies: ['SF', 'AC'],
+      async fetch(_signal, which = ['SF', 'AC']) {
+        return { vehicles: which.map((a) => ({ id: `${a}:v`, routeId: 'N', lat: 37.7, lon: -122.4, bearing: null, updatedAt: 1 })), fetchedAt: Date.now(), calls: which.length };
+      },
+    };
+    const watch = (agencies: string[]): Demand => ({ sockets: agencies.length, fallback: false, agencies: Object.fromEntries(agencies.map((a) => [a, { sockets: 1, fallbackUntil: 0 }])) });
+    const { setDemand, statuses } = setup({ feed });
+    const last = () => ({ polling: statuses.at(-1)?.polling, watched: statuses.at(-1)?.watchedAgencies });
+    setDemand(watch(['SF', 'AC']));
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(last()).toEqual({ polling: true, watched: ['SF', 'AC'] });
+    setDemand(watch(['SF']));
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(last()).toEqual({ polling: true, watched: ['SF'] });
+    setDemand(watch([]));
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(last()).toEqual({ polling: false, watched: [] });
   });
 
   it('backoff doubles up to a cap', () => {

@@ -113,16 +113,17 @@ export class PollController {
     if (this.stopped || !this.enabled) return;
     const now = this.now();
     const demand = this.opts.demand();
-    const before = polledAgencies(this.gates).join(',');
     const watched = watchedAgencies(demand, this.opts.feed.agencies ?? [], now);
     const step = stepAgencyGates(this.gates, this.keys, watched, now, this.opts.graceMs);
     this.gates = step.gates;
-    const after = polledAgencies(this.gates).join(',');
+    // The polled set changes exactly when a gate opens from idle or closes. (Comparing the sets
+    // joined as text missed the implicit agency `''`: [''] and [] both join to ''.)
+    const changed = step.opened.length > 0 || step.closed.length > 0;
     this.scheduleWake(demand, now);
     if (!this.polling()) this.stopPolling();
     // A newly watched agency is asked for soon; a changed set changes the interval.
-    else if (step.opened.length > 0 || before !== after) this.reschedule(now);
-    if (before !== after) this.publishStatus();
+    else if (changed) this.reschedule(now);
+    if (changed) this.publishStatus();
   }
 
   /**
