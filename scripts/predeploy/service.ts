@@ -58,16 +58,9 @@ export class StartError extends Error {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-/**
- * What a log line reports, by its structured `event` field. Two of the supervisor's lines
- * have none (src/primary/supervisor.ts: "worker ready" and the kill after a missed drain
- * deadline): they are known by their message until they carry an `event` too.
- */
+/** What a log line reports: its structured `event` field (never its message text). */
 export function eventOf(line: Record<string, unknown>): string | undefined {
-  if (typeof line.event === 'string') return line.event;
-  if (line.msg === 'worker ready') return 'worker_ready';
-  if (typeof line.msg === 'string' && /did not drain within/.test(line.msg)) return 'worker_drain_timeout';
-  return undefined;
+  return typeof line.event === 'string' ? line.event : undefined;
 }
 
 /** Starts `file args` in `cwd` and resolves once the primary logs `listening`. */

@@ -56,6 +56,8 @@ function setup(opts: Partial<SupervisorOptions<FakeWorker>> = {}) {
   const restarts: RestartReason[] = [];
   const gone: [number, LostCause][] = [];
   const bootFailures: unknown[] = [];
+  /** The supervisor's JSON log lines, as the process starter (scripts/predeploy/service.ts) reads them. */
+  const logs: Record<string, unknown>[] = [];
   const sup = new Supervisor<FakeWorker>({
     fork: (env) => {
       const w = new FakeWorker(forked.length + 1, env);
@@ -72,7 +74,7 @@ function setup(opts: Partial<SupervisorOptions<FakeWorker>> = {}) {
     size: 1,
     timeoutMs: TIMEOUT,
     gracefulMs: GRACEFUL,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) }),
     // Vitest's fake timers drive the system clock's timers; `now` follows the fake Date.
     clock: { ...systemClock, now: () => Date.now() },
     ...opts,
@@ -84,7 +86,9 @@ function setup(opts: Partial<SupervisorOptions<FakeWorker>> = {}) {
   });
   sup.on('boot-failure', (d) => bootFailures.push(d));
   const w = (id: number) => forked[id - 1]!;
-  return { sup, forked, forkedAt, log, restarts, gone, bootFailures, w };
+  /** The log lines carrying structured event `event`, with the fields asked for. */
+  const events = (event: string, ...fields: string[]) => logs.filter((l) => l.event === event).map((l) => Object.fromEntries(fields.map((f) => [f, l[f]])));
+  return { sup, forked, forkedAt, log, restarts, gone, bootFailures, w, events };
 }
 
 beforeEach(() => {
@@ -236,7 +240,9 @@ describe('Supervisor recycling', () => {
     expect(s.restarts).toEqual(['recycled']);
     vi.advanceTimersByTime(500);
     expect(s.w(1).drains()).toEqual([]);
+    expect(s.events('worker_ready', 'worker', 'internalPort')).toEqual([{ worker: 1, internalPort: 4001 }, { worker: 2, internalPort: 4002 }]);
     s.w(3).ready();
+    expect(s.events('worker_ready', 'worker', 'internalPort').at(-1)).toEqual({ worker: 3, internalPort: 4003 });
     expect(s.w(1).drains()).toEqual([{ t: 'drain', cause: 'worker_recycled', windowMs: 10_000 }]);
     expect(s.sup.entries().map((e) => [e.id, e.draining])).toEqual([[1, true], [2, false], [3, false]]);
     expect(s.sup.readyCount()).toBe(2);
@@ -264,8 +270,10 @@ describe('Supervisor recycling', () => {
     const beats = setInterval(() => s.w(2).beat(), 1_000);
     vi.advanceTimersByTime(14_999);
     expect(s.w(1).kills).toEqual([]);
+    expect(s.events('worker_drain_timeout')).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(s.w(1).kills).toEqual(['SIGKILL']);
+    expect(s.events('worker_drain_timeout', 'worker', 'cause')).toEqual([{ worker: 1, cause: 'worker_recycled' }]);
     clearInterval(beats);
     s.w(1).exit(null, 'SIGKILL');
     expect(s.gone).toEqual([[1, 'worker_recycled']]);

@@ -184,7 +184,7 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
       m.internalPort = msg.internalPort;
       this.earlyCrashes = 0;
       this.recycles.ready(id);
-      this.opts.logger.info({ worker: id, internalPort: msg.internalPort }, 'worker ready');
+      this.opts.logger.info({ worker: id, internalPort: msg.internalPort, event: 'worker_ready' }, 'worker ready');
       this.emit('change');
     }
     if (msg.t === 'recycle-me') {
@@ -206,7 +206,7 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
     const windowMs = cause === 'worker_recycled' ? (this.opts.drainWindowMs ?? 0) : 0;
     this.send(id, { t: 'drain', cause, windowMs });
     m.killTimer = this.clock.setTimeout(() => {
-      this.opts.logger.warn({ worker: id, cause }, `worker did not drain within DRAIN_WINDOW_MS=${windowMs} + GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
+      this.opts.logger.warn({ worker: id, cause, event: 'worker_drain_timeout' }, `worker did not drain within DRAIN_WINDOW_MS=${windowMs} + GRACEFUL_TIMEOUT_MS=${this.opts.gracefulMs}; killing it`);
       m.worker.process.kill('SIGKILL');
     }, windowMs + this.opts.gracefulMs);
     this.emit('change');
