@@ -40,9 +40,9 @@ export const E2E_COVERED: readonly E2eCovered[] = [
     why: '`npm run bench` entry: prints figures of the hot paths and asserts nothing; bench() has micro.spec.ts, the measured functions their own specs',
   },
 
-  // The worker's Nest application (issue 11 is making these folders Nest feature modules;
-  // their unit specs are being written alongside): modules, providers and adapters that only
-  // a booted application with real sockets runs.
+  // The worker's Nest application: modules, providers and adapters that only a booted
+  // application with real sockets runs. The feature modules have Test.createTestingModule
+  // specs (gateway, HTTP API), which import the modules rather than each class.
   {
     file: 'src/worker/worker.ts',
     e2e: ['test/topology.e2e.spec.ts', 'test/recycling.e2e.spec.ts', 'test/core.e2e.spec.ts'],
@@ -84,54 +84,34 @@ export const E2E_COVERED: readonly E2eCovered[] = [
     why: 'hooks the session guard into engine.io requests and handed-in connections ("answers forged ids and a dead worker’s sessions with the protocol 400")',
   },
   {
-    file: 'src/gateway/gateway.module.ts',
-    e2e: ['test/core.e2e.spec.ts'],
-    why: 'Nest module wiring of the Socket.IO feature',
-  },
-  {
     file: 'src/gateway/vehicles.gateway.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/flood.e2e.spec.ts', 'test/topology.e2e.spec.ts'],
-    why: 'the Nest gateway on a real Socket.IO server: snapshot on connect, deltas, subscriptions, the per-socket event limit',
-  },
-  {
-    file: 'src/gateway/transit-io.adapter.ts',
-    e2e: ['test/limits.e2e.spec.ts', 'test/engine-protocol.e2e.spec.ts'],
-    why: 'the IoAdapter: Socket.IO server options (maxPayload, connect timeout, headers) that only a real server applies',
+    why: 'the Nest gateway on a real Socket.IO server: snapshot on connect, deltas, subscriptions, the per-socket event limit; src/gateway/vehicles.gateway.spec.ts drives it through the real GatewayModule (it imports the module, not this file)',
   },
   {
     file: 'src/gateway/subscribe.pipe.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/fuzz/topology.fuzz.spec.ts'],
-    why: 'a Nest pipe over subscribe.schema.ts (specced): "answers bad subscribe payloads with an error ack"',
+    why: 'a Nest pipe over subscribe.schema.ts (specced): "answers bad subscribe payloads with an error ack"; src/gateway/vehicles.gateway.spec.ts drives it through the real GatewayModule (it imports the module, not this file)',
   },
   {
     file: 'src/gateway/ack-error.filter.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/fuzz/topology.fuzz.spec.ts'],
-    why: 'a Nest exception filter: the refusal reaches the client on its ack, which only a real socket shows',
-  },
-  {
-    file: 'src/gateway/events.ts',
-    e2e: ['test/flood.e2e.spec.ts'],
-    why: 'the typed event maps (types) and EVENT_LIMITS, the constants behind "is refused, then cut within 1 s"',
-  },
-  {
-    file: 'src/http/http-api.module.ts',
-    e2e: ['test/core.e2e.spec.ts'],
-    why: 'Nest module wiring of the HTTP API',
+    why: 'a Nest exception filter: the refusal reaches the client on its ack, which only a real socket shows; src/gateway/vehicles.gateway.spec.ts drives it through the real GatewayModule (it imports the module, not this file)',
   },
   {
     file: 'src/http/vehicles.controller.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/browser/map.e2e.spec.ts'],
-    why: 'a Nest controller: "a fallback-only viewer keeps the data fresh", "answers a matching If-None-Match with 304"',
+    why: 'a Nest controller: "a fallback-only viewer keeps the data fresh", "answers a matching If-None-Match with 304"; src/http/vehicles.controller.spec.ts drives it through the real HttpApiModule (it imports the module, not this file)',
   },
   {
     file: 'src/http/health.controller.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/five11.e2e.spec.ts', 'test/redis-failure.e2e.spec.ts'],
-    why: 'a Nest controller: /readyz with the feed state, the budget and the coordination standing',
+    why: 'a Nest controller: /readyz with the feed state, the budget and the coordination standing; src/http/health.controller.spec.ts drives it through the real HttpApiModule (it imports the module, not this file)',
   },
   {
     file: 'src/http/query.pipes.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/fuzz/topology.fuzz.spec.ts'],
-    why: 'Nest pipes for /api/vehicles queries: "/api/vehicles queries: each 400 with the parser message"',
+    why: 'Nest pipes for /api/vehicles queries: "/api/vehicles queries: each 400 with the parser message"; src/http/vehicles.controller.spec.ts drives it through the real HttpApiModule (it imports the module, not this file)',
   },
   {
     file: 'src/http/configure-http.ts',
@@ -144,34 +124,14 @@ export const E2E_COVERED: readonly E2eCovered[] = [
     why: 'the byte-integrity probe behind DIAGNOSTIC_ROUTES=true ("each POSTing 64 KB in four writes: every hash equal")',
   },
   {
-    file: 'src/config/config.module.ts',
-    e2e: ['test/core.e2e.spec.ts'],
-    why: 'a global Nest module that provides the validated config (config.ts, specced) and the worker id',
-  },
-  {
-    file: 'src/live/live.module.ts',
-    e2e: ['test/core.e2e.spec.ts'],
-    why: 'a global Nest module that provides the worker’s live state',
-  },
-  {
-    file: 'src/live/snapshot-cache.ts',
-    e2e: ['test/core.e2e.spec.ts', 'test/browser/map.e2e.spec.ts'],
-    why: 'holds the primary’s latest snapshot for the gateway and the API ("snapshot then deltas reach the client")',
-  },
-  {
     file: 'src/live/viewer-reporter.ts',
     e2e: ['test/core.e2e.spec.ts', 'test/topology.e2e.spec.ts'],
-    why: 'reports this worker’s viewers over IPC ("stops polling within grace + 1 interval after the last client leaves", demand summed over workers)',
+    why: 'reports this worker’s viewers over IPC ("stops polling within grace + 1 interval after the last client leaves", demand summed over workers); the module specs (vehicles.gateway.spec.ts, vehicles.controller.spec.ts) assert its reports on a recording link',
   },
   {
     file: 'src/live/live-sockets.ts',
     e2e: ['test/topology.e2e.spec.ts', 'test/observability/prometheus-live.spec.ts'],
-    why: 'counts the live Socket.IO sockets by transport, for the viewer reports and the connections gauge',
-  },
-  {
-    file: 'src/live/worker-state.ts',
-    e2e: ['test/recycling.e2e.spec.ts', 'test/redis-failure.e2e.spec.ts'],
-    why: 'the worker’s standing as the primary last said (draining, workers, coordination), read by /readyz and the guard',
+    why: 'counts the live Socket.IO sockets by transport, for the viewer reports and the connections gauge; vehicles.gateway.spec.ts counts through it (the viewer report of a connected client)',
   },
   {
     file: 'src/ipc/primary-link.ts',
