@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/config.js';
 import { ifNoneMatchHits, parseRoutesQuery, snapshotEtag } from './etag.js';
-import { unsafeTopology } from './topology.js';
+import { topologyReport } from './topology.js';
 
 describe('ETags', () => {
   it('differ per version and per route set, and match lists, weak tags and *', () => {
@@ -22,13 +23,11 @@ describe('ETags', () => {
   });
 });
 
-describe('unsafeTopology', () => {
-  const base = { WEB_CONCURRENCY: 2, TRANSPORTS: ['polling', 'websocket'] as ('polling' | 'websocket')[], STICKY: false, ALLOW_UNSAFE_TOPOLOGY: false };
-  it('refuses only several workers + polling + no stickiness, unless allowed', () => {
-    expect(unsafeTopology(base)).toMatch(/STICKY=true/);
-    expect(unsafeTopology({ ...base, ALLOW_UNSAFE_TOPOLOGY: true })).toBeNull();
-    expect(unsafeTopology({ ...base, STICKY: true })).toBeNull();
-    expect(unsafeTopology({ ...base, WEB_CONCURRENCY: 1 })).toBeNull();
-    expect(unsafeTopology({ ...base, TRANSPORTS: ['websocket'] })).toBeNull();
+describe('topologyReport (/readyz)', () => {
+  it('reports the live worker count and the settings of the process model', () => {
+    const c = parseConfig({ WEB_CONCURRENCY: '3', TRANSPORTS: 'websocket', MAX_SESSIONS_PER_WORKER: '500', INSTANCE_ID: 'm1' });
+    expect(topologyReport(c, 2)).toMatchObject({ workers: 2, sticky: true, fanout: 'primary-ipc', transports: ['websocket'], maxSessionsPerWorker: 500, coordination: 'none', instance: 'm1' });
+    expect(topologyReport(parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), 1)).toMatchObject({ workers: 1, coordination: 'redis' });
+    expect(topologyReport(parseConfig({}), 1)).toMatchObject({ coordination: 'none', instance: null });
   });
 });

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Socket } from 'node:net';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
-import { uncoordinatedInstance, unsafeTopology } from '../http/topology.js';
+import { uncoordinatedInstance, unsafeTopology } from '../config/topology-rules.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { RefusalLog } from '../logging/refusal-log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
