@@ -29,7 +29,7 @@ interface InProgress {
   old: number;
   replacement: number;
   oldGone: boolean;
-  /** The replacement became ready (or died trying: the supervisor replaces it as a crash). */
+  /** The replacement became ready (or died trying: the supervisor retries it with the crash backoff, and drains the old worker only once a retry is ready). */
   replacementSettled: boolean;
 }
 

@@ -229,6 +229,15 @@ describe('Supervisor crash backoff', () => {
   });
 });
 
+/** One ready worker (id 1) whose recycle (SIGHUP) has just begun: replacement 2 is booting. */
+function recycling(opts: Partial<SupervisorOptions<FakeWorker>> = {}) {
+  const s = setup(opts);
+  s.sup.start();
+  s.w(1).ready();
+  s.sup.recycleAll();
+  return s;
+}
+
 describe('Supervisor recycling', () => {
   it('SIGHUP recycles one worker at a time: replacement forked, old drained only once it is ready, the next only after the old one exited', () => {
     const s = setup({ size: 2, drainWindowMs: 10_000 });
@@ -261,10 +270,7 @@ describe('Supervisor recycling', () => {
   });
 
   it('a recycled worker that does not exit is killed at DRAIN_WINDOW_MS + GRACEFUL_TIMEOUT_MS (15 000 ms) after its drain, not before', () => {
-    const s = setup({ drainWindowMs: 10_000 });
-    s.sup.start();
-    s.w(1).ready();
-    s.sup.recycleAll();
+    const s = recycling({ drainWindowMs: 10_000 });
     vi.advanceTimersByTime(700);
     s.w(2).ready();
     const beats = setInterval(() => s.w(2).beat(), 1_000);
@@ -294,16 +300,39 @@ describe('Supervisor recycling', () => {
     clearInterval(beats);
   });
 
-  it('a replacement that dies while booting: the old worker is drained anyway, and the crash is replaced after 250 ms', () => {
-    const s = setup();
-    s.sup.start();
-    s.w(1).ready();
-    s.sup.recycleAll();
+  it('a replacement that dies while booting: the old worker keeps serving, undrained; the replacement is retried after 250, then 500 ms; the old drains once one is ready', () => {
+    const s = recycling();
     s.w(2).exit(1);
-    expect(s.w(1).drains()).toEqual([{ t: 'drain', cause: 'worker_recycled', windowMs: 0 }]);
     expect(s.restarts).toEqual(['recycled', 'crash']);
-    vi.advanceTimersByTime(250);
-    expect(s.log).toEqual(['fork 1', 'fork 2', 'exit 2', 'drain 1', 'fork 3']);
+    expect(s.w(1).drains()).toEqual([]);
+    expect(s.sup.entries()).toEqual([{ id: 1, internalPort: 4001, draining: false, responsive: true }]);
+    vi.advanceTimersByTime(249);
+    expect(s.forked).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(s.forked).toHaveLength(3);
+    s.w(3).exit(1);
+    vi.advanceTimersByTime(499);
+    expect(s.forked).toHaveLength(3);
+    vi.advanceTimersByTime(1);
+    expect(s.forked).toHaveLength(4);
+    expect(s.w(1).drains()).toEqual([]);
+    s.w(4).ready();
+    expect(s.w(1).drains()).toEqual([{ t: 'drain', cause: 'worker_recycled', windowMs: 0 }]);
+    expect(s.log).toEqual(['fork 1', 'fork 2', 'exit 2', 'fork 3', 'exit 3', 'fork 4', 'drain 1']);
+    expect(s.events('worker_ready', 'worker', 'replaces').at(-1)).toEqual({ worker: 4, replaces: 1 });
+    // The old worker's exit is the recycle's, not a crash: no worker is started for it.
+    s.w(1).exit(0);
+    vi.advanceTimersByTime(60_000);
+    expect([s.forked.length, s.restarts, s.gone]).toEqual([4, ['recycled', 'crash', 'crash'], [[2, 'worker_died'], [3, 'worker_died'], [1, 'worker_recycled']]]);
+  });
+
+  it('a recycled worker that dies while its replacement boots is not replaced twice', () => {
+    const s = recycling();
+    s.w(1).exit(1);
+    s.w(2).ready();
+    vi.advanceTimersByTime(1_000);
+    expect(s.forked).toHaveLength(2);
+    expect(s.sup.entries()).toEqual([{ id: 2, internalPort: 4002, draining: false, responsive: true }]);
   });
 });
 

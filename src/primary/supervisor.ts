@@ -26,6 +26,8 @@ interface Managed<W extends WorkerProcess> {
   endCause?: LostCause;
   /** A replacement was already started (recycling), so its exit spawns none. */
   replaced: boolean;
+  /** The worker this one replaces (recycling): drained once this one is ready, not before. */
+  replaces?: number;
   killTimer?: unknown;
 }
 
@@ -59,8 +61,9 @@ export interface SupervisorEvents {
 
 /**
  * Gunicorn's arbiter for Node workers: keeps `size` workers, replaces one that exits,
- * recycles one on request (replacement first, then a clean drain; one worker at a time,
- * none younger than `minLifetimeMs`), kills one whose heartbeat stops (`timeoutMs`), and
+ * recycles one on request (replacement first, then a clean drain once the replacement is
+ * ready — a replacement that dies booting is retried with the crash backoff while the old
+ * worker serves on; one worker at a time, none younger than `minLifetimeMs`), kills one whose heartbeat stops (`timeoutMs`), and
  * drains all on shutdown within `gracefulMs`.
  */
 export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<SupervisorEvents> {
@@ -130,20 +133,7 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
     m.replaced = true;
     const why = { sessions: 'passed MAX_SESSIONS_PER_WORKER', memory: 'passed MAX_WORKER_RSS_MB', signal: 'got SIGUSR2', reload: 'is reloaded (SIGHUP to the primary)' }[trigger];
     this.opts.logger.info({ worker: id, trigger, event: 'worker_recycle' }, `worker ${why}; starting its replacement, then draining it`);
-    const next = this.spawn();
-    const drainOld = (readyId: number) => {
-      if (readyId !== next) return;
-      this.off('change', onChange);
-      this.drain(id, 'worker_recycled');
-    };
-    const onChange = () => {
-      if (this.workers.get(next)?.state === 'ready') drainOld(next);
-      else if (!this.workers.has(next)) {
-        this.off('change', onChange);
-        this.drain(id, 'worker_recycled');
-      }
-    };
-    this.on('change', onChange);
+    const next = this.spawn(id);
     this.emit('restart', 'recycled');
     return next;
   }
@@ -158,9 +148,10 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
     await Promise.all(exits);
   }
 
-  private spawn(): number {
+  /** Forks a worker; with `replaces`, the one it replaces is drained once it is ready. */
+  private spawn(replaces?: number): number {
     const worker = this.opts.fork(this.opts.env);
-    const m: Managed<W> = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), silent: false, replaced: false };
+    const m: Managed<W> = { worker, state: 'starting', internalPort: 0, lastBeat: this.now(), silent: false, replaced: false, replaces };
     this.workers.set(worker.id, m);
     worker.on('message', (msg: unknown) => {
       if (isWorkerMessage(msg)) this.onMessage(worker.id, msg);
@@ -184,7 +175,10 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
       m.internalPort = msg.internalPort;
       this.earlyCrashes = 0;
       this.recycles.ready(id);
-      this.opts.logger.info({ worker: id, internalPort: msg.internalPort, event: 'worker_ready' }, 'worker ready');
+      this.opts.logger.info({ worker: id, internalPort: msg.internalPort, event: 'worker_ready', ...(m.replaces === undefined ? {} : { replaces: m.replaces }) }, 'worker ready');
+      // A recycled worker keeps taking sessions until its replacement can: drained only now.
+      if (m.replaces !== undefined) this.drain(m.replaces, 'worker_recycled');
+      m.replaces = undefined;
       this.emit('change');
     }
     if (msg.t === 'recycle-me') {
@@ -258,8 +252,11 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
       }
     }
     const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** (this.earlyCrashes - 1)) : 0;
+    // A recycle's replacement that died booting is retried as a replacement: the old worker
+    // serves on meanwhile and drains only once a replacement is ready.
+    const replaces = m.state === 'starting' ? m.replaces : undefined;
     this.clock.setTimeout(() => {
-      if (!this.shuttingDown) this.spawn();
+      if (!this.shuttingDown) this.spawn(replaces);
     }, delay);
   }
 }
