@@ -2,6 +2,7 @@
 // fixture starts and serves socket.io-client, the generators report receipts, and the
 // step reads CPU and memory of the right processes. Figures are the benchmark's job.
 import { afterEach, describe, expect, it } from 'vitest';
+import { measureIdle } from './idle.ts';
 import { runStep } from './step.ts';
 import { startReference, startService, type Target } from './targets.ts';
 
@@ -18,6 +19,11 @@ describe('capacity benchmark step', () => {
   ] as const) {
     it(`holds 20 websocket clients on the ${name} and measures the fan-out`, async () => {
       target = await start();
+      // Idle first: no process wakes on a fast timer (prom-client's default event-loop
+      // sampling woke each one 100 times a second; now 10, plus heartbeats and the feed).
+      const idle = await measureIdle(target, 2, 1_500);
+      expect(idle.processes).toHaveLength(3);
+      for (const p of idle.processes) expect(p.wakeupsPerS, p.role).toBeLessThan(40);
       const r = await runStep(target, { kind: 'websocket', clients: 20, windowS: 2.5, generators: 2, settleMs: 500, tailMs: 1_500 });
       expect(r.target).toBe(name);
       expect(r.connected).toBe(20);

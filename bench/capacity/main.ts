@@ -20,6 +20,7 @@ import { numberArg } from '../args.ts';
 import type { ClientKind } from './generator.ts';
 import { formatRow, HEADER, heldBy, summary } from './report.ts';
 import { runStep, type StepResult } from './step.ts';
+import { formatIdle, measureIdle, type IdleResult } from './idle.ts';
 import { SERVICE_OVERRIDES, startReference, startService, type Target } from './targets.ts';
 
 const arg = (name: string) => {
@@ -51,6 +52,17 @@ console.log(`capacity: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, $
 console.log(`service: node dist/main.js with deploy/production.json + ${JSON.stringify(SERVICE_OVERRIDES)}`);
 console.log(`reference: bench/capacity/reference-server.ts (socket.io 4.8.4, @socket.io/sticky 2.0.1, cluster-adapter 0.3.0, 2 workers)`);
 console.log(`window ${WINDOW_S} s per step, ${GENERATORS} generator processes\n`);
+const idle: IdleResult[] = [];
+for (const name of TARGETS) {
+  const target = await starters[name]();
+  try {
+    idle.push(await measureIdle(target, quick ? 5 : 10));
+    console.log(formatIdle(idle.at(-1)!));
+  } finally {
+    await target.stop();
+  }
+}
+console.log('');
 console.log(HEADER);
 
 for (const kind of KINDS) {
@@ -75,5 +87,5 @@ for (const kind of KINDS) {
 console.log(`\n${summary(results).join('\n')}`);
 const out = path.resolve(import.meta.dirname, '../../artifacts', `capacity-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, results }, null, 2));
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, idle, results }, null, 2));
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

@@ -4,7 +4,7 @@
  * children of a process (the workers of a primary). Readings of a process that has exited
  * are `null`, never a throw: a benchmark step must still print what it measured.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second (`getconf CLK_TCK`); 100 on every Linux Node supports. */
 const CLK_TCK = 100;
@@ -17,13 +17,50 @@ function read(path: string): string | null {
   }
 }
 
-/** User + system CPU seconds `pid` has used so far. */
-export function cpuSeconds(pid: number): number | null {
-  const stat = read(`/proc/${pid}/stat`);
+/** CPU seconds in user mode and in the kernel, from a `stat` file (a process's or one thread's). */
+function splitOf(path: string): { user: number; system: number; name: string } | null {
+  const stat = read(path);
   if (stat === null) return null;
   // Fields after the command name (which may hold spaces) start at field 3 (state).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) };
+}
+
+/** User + system CPU seconds `pid` has used so far. */
+export function cpuSeconds(pid: number): number | null {
+  const s = splitOf(`/proc/${pid}/stat`);
+  return s === null ? null : s.user + s.system;
+}
+
+/** User and kernel CPU seconds `pid` has used so far. */
+export function cpuSplit(pid: number): { user: number; system: number } | null {
+  const s = splitOf(`/proc/${pid}/stat`);
+  return s === null ? null : { user: s.user, system: s.system };
+}
+
+/** User and kernel CPU seconds per thread of `pid`, by thread id, with the thread's name. */
+export function threadSplits(pid: number): Map<number, { name: string; user: number; system: number }> {
+  const out = new Map<number, { name: string; user: number; system: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const s = splitOf(`/proc/${pid}/task/${tid}/stat`);
+    if (s) out.set(Number(tid), s);
+  }
+  return out;
+}
+
+/** Voluntary and involuntary context switches of `pid`'s main thread so far (each voluntary one is a wait: epoll, a lock). */
+export function contextSwitches(pid: number): { voluntary: number; involuntary: number } | null {
+  const status = read(`/proc/${pid}/status`);
+  if (status === null) return null;
+  const v = /voluntary_ctxt_switches:\s+(\d+)/.exec(status);
+  const n = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status);
+  return { voluntary: Number(v?.[1] ?? 0), involuntary: Number(n?.[1] ?? 0) };
 }
 
 /** Resident set size of `pid`, in KiB. */

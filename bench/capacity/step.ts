@@ -2,9 +2,9 @@
  * One step of the capacity benchmark: a fresh server, N clients of one kind from two
  * generator processes, a measurement window once they are connected, and the figures.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { fanoutFigures, type FanoutFigures, type VersionReceipts } from './receipts.ts';
-import type { ClientKind, ErrorCounts, GeneratorCommand, GeneratorEvent } from './generator.ts';
+import { Fleet } from './fleet.ts';
+import type { ClientKind, ErrorCounts } from './generator.ts';
 import { childrenOf, cpuSeconds, machineSeconds, rssKiB } from './proc-stats.ts';
 import { isSteady } from './steady.ts';
 import type { Target } from './targets.ts';
@@ -47,9 +47,8 @@ export interface StepResult extends FanoutFigures {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const CONNECT_TIMEOUT_MS = 20_000;
 
-function serverPids(target: Target): number[] {
+export function serverPids(target: Target): number[] {
   return [target.pid, ...childrenOf(target.pid)];
 }
 
@@ -77,27 +76,15 @@ export async function runStep(target: Target, opts: StepOptions): Promise<StepRe
   const pids = serverPids(target);
   const rssBefore = sumRss(pids);
   const cpuBeforeConnects = sumCpu(pids);
-  const gens: ChildProcess[] = [];
-  const progress = new Map<ChildProcess, { connected: number; settled: number }>();
-  const reports = new Map<ChildProcess, Extract<GeneratorEvent, { t: 'report' }>>();
-  const counts = Array.from({ length: opts.generators }, (_, i) => Math.floor(opts.clients / opts.generators) + (i < opts.clients % opts.generators ? 1 : 0));
-  const rate = Math.max(100, opts.clients / 8);
-  for (const count of counts) {
-    const g = fork(new URL('./generator.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    g.on('message', (e: GeneratorEvent) => (e.t === 'progress' ? progress.set(g, e) : reports.set(g, e)));
-    g.send({ t: 'start', url: target.url, kind: opts.kind, count, rate: rate / opts.generators, connectTimeoutMs: CONNECT_TIMEOUT_MS } satisfies GeneratorCommand);
-    gens.push(g);
-  }
+  const fleet = new Fleet(target.url, opts.kind, opts.clients, opts.generators);
   try {
-    const settled = () => [...progress.values()].reduce((a, p) => a + p.settled, 0);
-    const until = Date.now() + (opts.clients / rate) * 1000 + CONNECT_TIMEOUT_MS + 2_000;
-    while (settled() < opts.clients && Date.now() < until) await sleep(200);
+    await fleet.untilSettled();
     const settledAt = Date.now();
     const connectCpu = sumCpu(pids) - cpuBeforeConnects;
     await sleep(opts.settleMs ?? 3_000);
     await untilSteady(pids, opts.steadyMaxMs ?? 20_000);
 
-    const genPids = gens.map((g) => g.pid!);
+    const genPids = fleet.pids;
     const cpu0 = cpuOf([...pids, ...genPids]);
     const m0 = machineSeconds();
     const from = Date.now();
@@ -108,16 +95,9 @@ export async function runStep(target: Target, opts: StepOptions): Promise<StepRe
     const rssAfter = sumRss(pids);
     await sleep(opts.tailMs ?? 4_000);
 
-    for (const g of gens) g.send({ t: 'report', from, to } satisfies GeneratorCommand);
-    const reportBy = Date.now() + 30_000;
-    while (reports.size < gens.length && Date.now() < reportBy) await sleep(100);
-    const list = [...reports.values()];
+    const { list, errors } = await fleet.report(from, to);
     const connected = list.reduce((a, r) => a + r.connected, 0);
     const open = list.reduce((a, r) => a + r.open, 0);
-    const errors: ErrorCounts = {};
-    for (const r of list) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-    const unsettled = opts.clients - settled();
-    if (unsettled > 0) errors.lost_connect = (errors.lost_connect ?? 0) + unsettled;
 
     const wall = (to - from) / 1000;
     const used = (p: number) => ((cpu1.get(p) ?? 0) - (cpu0.get(p) ?? 0)) / wall;
@@ -143,16 +123,6 @@ export async function runStep(target: Target, opts: StepOptions): Promise<StepRe
       settleS: (from - settledAt) / 1000,
     };
   } finally {
-    for (const g of gens) if (g.connected) g.send({ t: 'stop' } satisfies GeneratorCommand);
-    await Promise.all(
-      gens.map(
-        (g) =>
-          new Promise<void>((r) => {
-            if (g.exitCode !== null || g.signalCode !== null) return r();
-            const kill = setTimeout(() => g.kill('SIGKILL'), 10_000);
-            g.once('exit', () => (clearTimeout(kill), r()));
-          }),
-      ),
-    );
+    await fleet.stop();
   }
 }

@@ -72,7 +72,7 @@ export class PrimaryMetrics {
     zero(this.coordinationDropped, 'reason', M.COORDINATION_DROP_REASONS);
     gauge(M.BUILD_INFO, r).set({ ...readBuildInfo() }, 1);
     gauge(M.SETTINGS_INFO, r).set(settingsInfo(config), 1);
-    collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE } });
+    collectDefaultMetrics({ register: r, labels: { [M.WORKER_LABEL]: M.PRIMARY_WORKER_LABEL_VALUE }, eventLoopMonitoringPrecision: M.EVENT_LOOP_MONITORING_PRECISION_MS });
   }
 }
 

@@ -47,6 +47,6 @@ export class WorkerMetrics {
     for (const [code, message] of Object.entries(M.ENGINE_ERROR_MESSAGES)) this.engineErrors.inc({ code, message }, 0);
     for (const method of M.POLLING_METHODS) this.pollingRequests.inc({ method, status: '200' }, 0);
     this.pollingRequests.inc({ method: 'GET', status: '400' }, 0);
-    collectDefaultMetrics({ register: this.registry, labels: { [M.WORKER_LABEL]: String(workerId) } });
+    collectDefaultMetrics({ register: this.registry, labels: { [M.WORKER_LABEL]: String(workerId) }, eventLoopMonitoringPrecision: M.EVENT_LOOP_MONITORING_PRECISION_MS });
   }
 }

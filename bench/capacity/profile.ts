@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * Where one target spends its CPU while it holds N clients of one kind: per process the user
+ * and kernel time and context switches (from /proc), per thread name the same, IPC messages a
+ * second by kind (`--ipc`, the ipc-count.ts preload), syscalls a second (`--strace S`: strace -c
+ * on every server process for S s, after the clean window, since strace slows what it
+ * traces), and V8 CPU profiles of every server process (`--cpu-prof`, written when it exits).
+ * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
+ *
+ * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
+ *      [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof]
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { numberArg } from '../args.ts';
+import { Fleet } from './fleet.ts';
+import type { ClientKind } from './generator.ts';
+import { contextSwitches, cpuSplit, threadSplits } from './proc-stats.ts';
+import { fanoutFigures, type VersionReceipts } from './receipts.ts';
+import { serverPids } from './step.ts';
+import { startReference, startService, type Target } from './targets.ts';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const has = (name: string) => process.argv.includes(`--${name}`);
+const targetName = (arg('target') ?? 'service') as Target['name'];
+const kind = (arg('kind') ?? 'polling-xhr') as ClientKind;
+const clients = numberArg('clients', 1000);
+const windowS = numberArg('window', 10);
+const generators = numberArg('generators', 2);
+const straceS = has('strace') ? numberArg('strace', 5) : 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const started = new Date();
+const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
+mkdirSync(out, { recursive: true });
+
+/** Starts the target with the profiling options in its NODE_OPTIONS only (the generators get none). */
+async function start(): Promise<Target> {
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, IPC_COUNT_DIR: process.env.IPC_COUNT_DIR };
+  const opts = [saved.NODE_OPTIONS ?? ''];
+  if (has('ipc')) opts.push(`--import=${path.join(import.meta.dirname, 'ipc-count.ts')}`);
+  if (has('cpu-prof')) opts.push('--cpu-prof', `--cpu-prof-dir=${out}`);
+  process.env.NODE_OPTIONS = opts.join(' ').trim();
+  process.env.IPC_COUNT_DIR = out;
+  const pending = targetName === 'service' ? startService() : startReference();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return pending;
+}
+
+function ipcCounts(): Map<number, Record<string, number>> {
+  const m = new Map<number, Record<string, number>>();
+  for (const f of readdirSync(out).filter((n) => n.startsWith('ipc-'))) {
+    const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as { pid: number; counts: Record<string, number> };
+    m.set(j.pid, j.counts);
+  }
+  return m;
+}
+
+interface Reading {
+  split: Map<number, { user: number; system: number }>;
+  ctx: Map<number, { voluntary: number; involuntary: number }>;
+  threads: Map<number, Map<number, { name: string; user: number; system: number }>>;
+  ipc: Map<number, Record<string, number>>;
+  at: number;
+}
+
+async function reading(pids: readonly number[]): Promise<Reading> {
+  if (has('ipc')) {
+    for (const pid of pids) process.kill(pid, 'SIGWINCH');
+    await sleep(100);
+  }
+  return {
+    split: new Map(pids.map((p) => [p, cpuSplit(p) ?? { user: 0, system: 0 }])),
+    ctx: new Map(pids.map((p) => [p, contextSwitches(p) ?? { voluntary: 0, involuntary: 0 }])),
+    threads: new Map(pids.map((p) => [p, threadSplits(p)])),
+    ipc: ipcCounts(),
+    at: Date.now(),
+  };
+}
+
+const f3 = (n: number) => n.toFixed(3);
+
+function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<string, unknown>[] {
+  const wall = (b.at - a.at) / 1000;
+  const rows: Record<string, unknown>[] = [];
+  let tu = 0;
+  let ts = 0;
+  pids.forEach((pid, i) => {
+    const role = i === 0 ? 'primary' : `worker ${i}`;
+    const u = (b.split.get(pid)!.user - a.split.get(pid)!.user) / wall;
+    const s = (b.split.get(pid)!.system - a.split.get(pid)!.system) / wall;
+    tu += u;
+    ts += s;
+    const vol = (b.ctx.get(pid)!.voluntary - a.ctx.get(pid)!.voluntary) / wall;
+    const inv = (b.ctx.get(pid)!.involuntary - a.ctx.get(pid)!.involuntary) / wall;
+    const byName = new Map<string, { user: number; system: number }>();
+    for (const [tid, t1] of b.threads.get(pid)!) {
+      const t0 = a.threads.get(pid)!.get(tid) ?? { user: 0, system: 0 };
+      const name = tid === pid ? 'main' : t1.name;
+      const e = byName.get(name) ?? { user: 0, system: 0 };
+      e.user += (t1.user - t0.user) / wall;
+      e.system += (t1.system - t0.system) / wall;
+      byName.set(name, e);
+    }
+    const threads = [...byName].filter(([, v]) => v.user + v.system > 0.0005).map(([n, v]) => `${n} ${f3(v.user)}u/${f3(v.system)}s`);
+    const c0 = a.ipc.get(pid) ?? {};
+    const c1 = b.ipc.get(pid) ?? {};
+    const ipc = Object.keys(c1)
+      .map((k) => [k, ((c1[k] ?? 0) - (c0[k] ?? 0)) / wall] as const)
+      .filter(([, v]) => v > 0)
+      .sort((x, y) => y[1] - x[1]);
+    console.log(`${role.padEnd(9)} pid ${pid}: user ${f3(u)} + kernel ${f3(s)} = ${f3(u + s)} cores; main-thread switches ${vol.toFixed(0)} vol/s, ${inv.toFixed(0)} invol/s`);
+    console.log(`          threads: ${threads.join(', ')}`);
+    if (ipc.length > 0) console.log(`          ipc/s: ${ipc.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc) });
+  });
+  // Connections the primary handed to a worker (the service's `conn`, sticky's `sticky:connection`), from --ipc.
+  const p0 = a.ipc.get(pids[0]!) ?? {};
+  const p1 = b.ipc.get(pids[0]!) ?? {};
+  const handed = Object.keys(p1)
+    .filter((k) => k.startsWith('out ') && k.endsWith('+handle'))
+    .reduce((n, k) => n + ((p1[k] ?? 0) - (p0[k] ?? 0)), 0) / wall;
+  const perConn = handed > 0 ? ` = ${(((tu + ts) / handed) * 1000).toFixed(3)} core-ms per handed connection (${handed.toFixed(0)}/s)` : '';
+  console.log(`server    user ${f3(tu)} + kernel ${f3(ts)} = ${f3(tu + ts)} cores${perConn}`);
+  return rows;
+}
+
+/** strace -c on each process for `seconds`; returns its summary per process. */
+async function strace(pids: readonly number[], seconds: number): Promise<Record<number, string>> {
+  const procs = pids.map((pid) => ({ pid, p: spawn('strace', ['-c', '-f', '-q', '-p', String(pid), '-o', path.join(out, `strace-${pid}.txt`)], { stdio: 'ignore' }) }));
+  await sleep(seconds * 1000);
+  await Promise.all(procs.map(({ p }) => new Promise<void>((r) => (p.once('exit', () => r()), p.kill('SIGINT')))));
+  const res: Record<number, string> = {};
+  for (const { pid } of procs) res[pid] = readFileSync(path.join(out, `strace-${pid}.txt`), 'utf8');
+  return res;
+}
+
+/** The busiest syscalls of one strace -c summary, as calls a second. */
+function topSyscalls(summary: string, seconds: number): string {
+  const lines = summary.split('\n').filter((l) => /^\s*\d/.test(l));
+  const rows = lines
+    .map((l) => l.trim().split(/\s+/))
+    .map((c) => ({ name: c.at(-1)!, calls: Number(c[3]), errors: c.length === 6 ? Number(c[4]) : 0 }))
+    .filter((r) => r.name !== 'total')
+    .sort((x, y) => y.calls - x.calls);
+  const total = rows.reduce((a, r) => a + r.calls, 0);
+  return `${(total / seconds).toFixed(0)}/s: ${rows
+    .slice(0, 10)
+    .map((r) => `${r.name} ${(r.calls / seconds).toFixed(0)}${r.errors ? ` (${(r.errors / seconds).toFixed(0)} err)` : ''}`)
+    .join(', ')}`;
+}
+
+const target = await start();
+console.log(`profile: ${targetName}, ${clients} × ${kind}, window ${windowS} s, ${started.toISOString()}, out ${path.relative(process.cwd(), out)}`);
+const fleet = new Fleet(target.url, kind, clients, generators);
+const summary: Record<string, unknown> = { target: targetName, kind, clients, windowS, started: started.toISOString() };
+try {
+  await fleet.untilSettled();
+  await sleep(5_000);
+  const pids = serverPids(target);
+  const a = await reading(pids);
+  const from = Date.now();
+  // CLOCK_MONOTONIC in µs, the clock of a .cpuprofile's timestamps: cpuprofile-summary.ts keeps the window's samples only.
+  const monoFrom = Number(process.hrtime.bigint() / 1000n);
+  await sleep(windowS * 1000);
+  const b = await reading(pids);
+  const to = Date.now();
+  summary.windowMonotonicUs = { from: monoFrom, to: Number(process.hrtime.bigint() / 1000n) };
+  summary.processes = printWindow(pids, a, b);
+  summary.generatorCores = fleet.pids.map((p) => {
+    const s = cpuSplit(p);
+    return s;
+  });
+  if (straceS > 0) {
+    const sums = await strace(pids, straceS);
+    pids.forEach((pid, i) => console.log(`strace ${i === 0 ? 'primary' : `worker ${i}`}: ${topSyscalls(sums[pid]!, straceS)}`));
+    summary.strace = sums;
+  }
+  await sleep(4_000);
+  const { list, errors } = await fleet.report(from, to);
+  const connected = list.reduce((x, r) => x + r.connected, 0);
+  const fan = fanoutFigures(
+    list.map((r) => r.versions as VersionReceipts[]),
+    connected,
+  );
+  console.log(`connected ${connected}, errors ${JSON.stringify(errors)}, spread p50/p95 ${fan.spread.p50}/${fan.spread.p95} ms, delay p99 ${fan.delay.p99} ms`);
+  Object.assign(summary, { connected, errors, ...fan });
+} finally {
+  await fleet.stop();
+  const stopping = Date.now();
+  await target.stop();
+  console.log(`target stopped in ${Date.now() - stopping} ms`);
+  writeFileSync(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+}
