@@ -9,16 +9,16 @@ const T0 = Date.UTC(2026, 0, 1);
 describe('recycleTimeline', () => {
   it('pairs each recycle with its worker’s ready, wish, drain and exit, and sees them one at a time', () => {
     const logs = [
-      P(0, { worker: 1, msg: 'worker ready' }),
-      P(0, { worker: 2, msg: 'worker ready' }),
+      P(0, { worker: 1, event: 'worker_ready', msg: 'worker ready' }),
+      P(0, { worker: 2, event: 'worker_ready', msg: 'worker ready' }),
       P(5, { worker: 1, event: 'worker_recycle_wanted', trigger: 'sessions' }),
       P(6, { worker: 2, event: 'worker_recycle_wanted', trigger: 'memory' }),
       P(10, { worker: 1, event: 'worker_recycle', trigger: 'sessions' }),
-      P(12, { worker: 3, msg: 'worker ready' }),
+      P(12, { worker: 3, event: 'worker_ready', msg: 'worker ready' }),
       W(1, 12, { event: 'worker_drain', sessions: 7 }),
       P(15, { worker: 1, event: 'worker_exit', cause: 'worker_recycled' }),
       P(15, { worker: 2, event: 'worker_recycle', trigger: 'memory' }),
-      P(17, { worker: 4, msg: 'worker ready' }),
+      P(17, { worker: 4, event: 'worker_ready', msg: 'worker ready' }),
       W(2, 17, { event: 'worker_drain', sessions: 9 }),
       P(20, { worker: 2, event: 'worker_exit', cause: 'worker_recycled' }),
     ];

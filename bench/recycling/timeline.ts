@@ -35,7 +35,7 @@ const at = (l: Line): number => (typeof l.time === 'string' ? Date.parse(l.time)
 const isPrimary = (l: Line) => l.role === 'primary';
 
 export function recycleTimeline(logs: readonly Line[]): Timeline {
-  const ready = logs.filter((l) => isPrimary(l) && l.msg === 'worker ready').map((l) => ({ worker: l.worker as number, at: at(l) }));
+  const ready = logs.filter((l) => isPrimary(l) && l.event === 'worker_ready').map((l) => ({ worker: l.worker as number, at: at(l) }));
   const first = (worker: number, pick: (l: Line) => boolean) => logs.find((l) => l.worker === worker && pick(l));
   const recycles = logs
     .filter((l) => isPrimary(l) && l.event === 'worker_recycle')
