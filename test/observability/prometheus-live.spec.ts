@@ -51,12 +51,13 @@ const values = (a: QueryAnswer): number[] => samples(a).map((s) => Number(s.valu
 describe('Prometheus live: every dashboard query and rule against a real scrape', () => {
   it('with 20 polling clients, all queries and rules succeed and the headline panels have data', async () => {
     app = await startTopology({ ...LIVE, WEB_CONCURRENCY: '2' }, 90_000);
-    prom = await startPrometheus({ target: `127.0.0.1:${app.metricsPort}`, labels: { app: APP } });
+    // Scraped twice a second: the 10 scrapes below take 5 s to gather, not 10.
+    prom = await startPrometheus({ target: `127.0.0.1:${app.metricsPort}`, labels: { app: APP }, scrapeInterval: '500ms' });
     fleet = await startFleet(app, 20);
     const startedAt = Date.now();
-    await sleep(20_000);
 
-    // The target is scraped, and there are enough samples for rate() over every window.
+    // The target is scraped, and there are enough samples for rate() over every window: the
+    // run lasts until Prometheus holds 10 scrapes, not a fixed time.
     const target = await eventually(
       async () => (await prom!.targets()).find((t) => t.health === 'up'),
       30_000,
@@ -205,16 +206,17 @@ describe('double entry: what the clients count equals what the service counts', 
       }
     })();
     fleet = await startFleet(app, 20, { settle: false });
-    await sleep(3000);
+    await sleep(1500);
     healthChecks = false;
     await checker;
     // Two transport blips: every connected client's Engine.IO session is closed, so it
     // reconnects (those whose requests all reach one worker complete it; the others loop).
+    // 2 s after each is four times the clients' first reconnection delay (500 ms ± 50 %).
     for (let blip = 0; blip < 2; blip++) {
-      await sleep(blip === 0 ? 1000 : 4000);
+      await sleep(blip === 0 ? 500 : 2000);
       for (const c of fleet.clients) if (c.socket.connected) c.socket.io.engine.close();
     }
-    await sleep(4000);
+    await sleep(2000);
 
     // Stop the clients but keep the proxies: every request already in flight is still
     // answered and counted on both sides. Then wait until nothing moves any more.
