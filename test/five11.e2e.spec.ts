@@ -139,8 +139,8 @@ describe('FEED=511 with two agencies: each polled only while someone watches it'
       .slice(0, 4)
       .map((v) => ({ ...v, routeId: '51B' }));
     const fake = await startFake511Upstream({ apiKey: KEY, vehicles: { SF: fleet(), AC: ac } });
-    // 1440/h: one agency every 2.5 s, two every 5 s.
-    const app = await startTopology({ FEED: '511', FEED_API_KEY: KEY, FEED_BASE_URL: fake.baseUrl, FEED_AGENCIES: 'SF,AC', UPSTREAM_BUDGET_PER_HOUR: '1440', POLL_INTERVAL_MS: '1000', DEMAND_GRACE_MS: '500', WEB_CONCURRENCY: '1' });
+    // 2880/h: one agency every 1.25 s, two every 2.5 s (3600 s × agencies ÷ budget).
+    const app = await startTopology({ FEED: '511', FEED_API_KEY: KEY, FEED_BASE_URL: fake.baseUrl, FEED_AGENCIES: 'SF,AC', UPSTREAM_BUDGET_PER_HOUR: '2880', POLL_INTERVAL_MS: '1000', DEMAND_GRACE_MS: '500', WEB_CONCURRENCY: '1' });
     const clients: TrackedClient[] = [];
     const readFeed = async () => (JSON.parse(await text(`${app.base}/readyz`)) as { details: { feed: { watchedAgencies?: string[]; budget: { callsPerPoll: number; effectiveIntervalMs: number } } } }).details.feed;
     const agencies = (from = 0) => [...new Set(fake.calls().filter((c) => c.at >= from).map((c) => c.agency))].sort();
@@ -150,11 +150,11 @@ describe('FEED=511 with two agencies: each polled only while someone watches it'
       const sf = connectClient(app.base);
       clients.push(sf);
       await waitFor(() => sf.vehicles.size === 12, 5_000, 'the 12 SF vehicles');
-      await sleep(3_000);
+      await sleep(1_500);
       expect(agencies()).toEqual(['SF']);
       expect(fake.calls().length).toBeGreaterThanOrEqual(2);
       expect([...sf.vehicles.keys()].every((id) => id.startsWith('SF:'))).toBe(true);
-      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF'], budget: { callsPerPoll: 1, effectiveIntervalMs: 2_500 } });
+      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF'], budget: { callsPerPoll: 1, effectiveIntervalMs: 1_250 } });
       const metrics = await text(`http://127.0.0.1:${app.metricsPort}/metrics`);
       expect(metrics).toMatch(/^transit_agency_viewers\{agency="SF"\} 1$/m);
       expect(metrics).toMatch(/^transit_agency_viewers\{agency="AC"\} 0$/m);
@@ -168,10 +168,10 @@ describe('FEED=511 with two agencies: each polled only while someone watches it'
       const ack = (await acViewer.socket.timeout(5_000).emitWithAck('subscribe', { routes: [], agency: 'AC' })) as unknown;
       expect(ack).toEqual({ status: 'ok', routes: [], agency: 'AC' });
       await waitFor(() => acViewer.vehicles.size === 4 && [...acViewer.vehicles.keys()].every((id) => id.startsWith('AC:')), 8_000, 'the 4 AC vehicles, and only those');
-      await sleep(5_500);
+      await sleep(2_750);
       expect(agencies(subscribedAt)).toEqual(['AC', 'SF']);
       expect([...sf.vehicles.keys()].every((id) => id.startsWith('SF:'))).toBe(true);
-      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF', 'AC'], budget: { callsPerPoll: 2, effectiveIntervalMs: 5_000 } });
+      expect(await readFeed()).toMatchObject({ watchedAgencies: ['SF', 'AC'], budget: { callsPerPoll: 2, effectiveIntervalMs: 2_500 } });
       const fallback = JSON.parse(await text(`${app.base}/api/vehicles?agency=AC`)) as { vehicles: Vehicle[] };
       expect(fallback.vehicles.map((v) => v.id).sort()).toEqual(ac.map((v) => `AC:${v.id}`).sort());
 
