@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { recycleTimeline } from '../bench/recycling/timeline.ts';
 import { sleep, waitFor } from './support/clients.js';
 import { recordFigure } from './support/figures.js';
@@ -29,12 +29,15 @@ describe('topology: the seed failure, reproduced on purpose', () => {
 
   it('with STICKY=false ALLOW_UNSAFE_TOPOLOGY=true a large share of polls get 400 Session ID unknown', async () => {
     // Its clients reconnect in a loop from one address by design: no per-address handshake limit.
-    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true', HANDSHAKES_PER_MINUTE_PER_IP: '0' });
+    // Misrouted sessions keep their worker draining until GRACEFUL_TIMEOUT_MS at the stop; this
+    // test is about the 400s, so the stop waits 2 s for them, not 5.
+    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2', STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true', HANDSHAKES_PER_MINUTE_PER_IP: '0', GRACEFUL_TIMEOUT_MS: '2000' });
     const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { details: { topology: { sticky: boolean } } };
     expect(ready.details.topology.sticky).toBe(false);
     // Under the bug clients may never settle; measure what happens anyway.
     fleet = await startFleet(app, 20, { settle: false });
-    await sleep(6000);
+    // A sample of a few hundred polls (about 6 s used to give ~900, a third of them 400).
+    await waitFor(() => fleet!.polls() >= 400, 20_000, '400 polls');
     const polls = fleet.polls();
     const bad = fleet.bad();
     const misrouted = fleet.pooled.counts.sessionUnknown.misrouted + fleet.fresh.counts.sessionUnknown.misrouted;
@@ -49,11 +52,20 @@ describe('topology: the seed failure, reproduced on purpose', () => {
 });
 
 describe('topology: sticky by default, 0 × 400', () => {
+  // One topology for these tests (their clients close after each); the SIGKILL test, which
+  // leaves a replacement worker behind, is the last to use it.
+  let sticky: Topology;
+  beforeAll(async () => {
+    sticky = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
+  });
+  afterAll(async () => {
+    await sticky?.stop();
+  });
+
   it('serves thousands of polls with no 400, and clients on both workers get the same broadcasts', async () => {
-    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
-    const ready = (await (await fetch(`${app.base}/readyz`)).json()) as { details: { topology: Record<string, unknown> } };
+    const ready = (await (await fetch(`${sticky.base}/readyz`)).json()) as { details: { topology: Record<string, unknown> } };
     expect(ready.details.topology).toMatchObject({ workers: 2, sticky: true, fanout: 'primary-ipc', transports: ['polling', 'websocket'] });
-    fleet = await startFleet(app, 40);
+    fleet = await startFleet(sticky, 40);
     const workers = spread(fleet.clients);
     expect(Object.keys(workers).sort()).toEqual(['1', '2']);
     await waitFor(() => fleet!.polls() >= 3000, 60_000, '3000 polls');
@@ -79,15 +91,29 @@ describe('topology: sticky by default, 0 × 400', () => {
     expect([...a.vehicles.entries()].sort()).toEqual([...b.vehicles.entries()].sort());
   });
 
+  it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {
+    const { startCountingProxy, defect400s } = await import('../scripts/predeploy/counting-proxy.ts');
+    const { connectClient } = await import('./support/clients.js');
+    const proxy = await startCountingProxy({ host: '127.0.0.1', port: sticky.port }, { keepAlive: true, pool: 4 });
+    onTestFinished(() => proxy.close());
+    const clients = Array.from({ length: 12 }, (_, i) => connectClient(proxy.url, { transports: i % 3 === 0 ? ['polling'] : ['polling', 'websocket'] }));
+    onTestFinished(() => clients.forEach((c) => c.close()));
+    await waitFor(() => clients.every((c) => c.deltas >= 5), 20_000, 'deltas for every client');
+    const upgraded = clients.filter((c) => c.socket.io.engine.transport.name === 'websocket').length;
+    recordFigure('topology: mixed transports', { upgraded, polls: proxy.counts.polls, bad400: defect400s(proxy.counts) });
+    expect(upgraded).toBe(8);
+    expect(defect400s(proxy.counts)).toBe(0);
+    expect(clients.every((c) => c.errors.length === 0)).toBe(true);
+  });
+
   it('SIGKILL of a worker mid-run: 0 × 400, its clients reconnect within 3 s with a fresh snapshot', async () => {
-    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
-    fleet = await startFleet(app, 30);
+    fleet = await startFleet(sticky, 30);
     await sleep(2000);
     const victims = fleet.clients.filter((c) => c.worker() === 1);
     expect(victims.length).toBeGreaterThan(5);
     const snapshotsBefore = victims.map((c) => c.snapshots);
     const killedAt = Date.now();
-    process.kill(app.workerPid(1)!, 'SIGKILL');
+    process.kill(sticky.workerPid(1)!, 'SIGKILL');
     await waitFor(() => victims.every((c) => c.connectedAt.at(-1)! > killedAt), 10_000, 'victims reconnected');
     const reconnectMs = victims.map((c) => c.connectedAt.at(-1)! - killedAt).sort((x, y) => x - y);
     await waitFor(() => victims.every((c, i) => c.snapshots > snapshotsBefore[i]!), 3000, 'fresh snapshots');
@@ -95,7 +121,7 @@ describe('topology: sticky by default, 0 × 400', () => {
     const polls = fleet.polls();
     const bad = fleet.bad();
     // Throws (fails the test) unless the replacement becomes ready.
-    await waitFor(() => app!.readyWorkers().length >= 3, 20_000, 'replacement worker ready');
+    await waitFor(() => sticky.readyWorkers().length >= 3, 20_000, 'replacement worker ready');
     recordFigure('topology: SIGKILL worker 1 (30 clients)', {
       victims: victims.length,
       reconnectMsMax: reconnectMs.at(-1),
@@ -274,22 +300,6 @@ describe('topology: supervision', () => {
     expect(lost).toBeGreaterThanOrEqual(12);
     expect(fleet.bad()).toBe(0);
     expect(app.proc.exitCode).toBe(null);
-  });
-
-  it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {
-    app = await startTopology({ ...BUSY, WEB_CONCURRENCY: '2' });
-    const { startCountingProxy, defect400s } = await import('../scripts/predeploy/counting-proxy.ts');
-    const { connectClient } = await import('./support/clients.js');
-    const proxy = await startCountingProxy({ host: '127.0.0.1', port: app.port }, { keepAlive: true, pool: 4 });
-    onTestFinished(() => proxy.close());
-    const clients = Array.from({ length: 12 }, (_, i) => connectClient(proxy.url, { transports: i % 3 === 0 ? ['polling'] : ['polling', 'websocket'] }));
-    onTestFinished(() => clients.forEach((c) => c.close()));
-    await waitFor(() => clients.every((c) => c.deltas >= 5), 20_000, 'deltas for every client');
-    const upgraded = clients.filter((c) => c.socket.io.engine.transport.name === 'websocket').length;
-    recordFigure('topology: mixed transports', { upgraded, polls: proxy.counts.polls, bad400: defect400s(proxy.counts) });
-    expect(upgraded).toBe(8);
-    expect(defect400s(proxy.counts)).toBe(0);
-    expect(clients.every((c) => c.errors.length === 0)).toBe(true);
   });
 });
 
