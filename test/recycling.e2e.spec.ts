@@ -44,14 +44,22 @@ async function metric(port: number, pattern: RegExp): Promise<number> {
 
 describe('recycling counts new sessions, one worker at a time', () => {
   it('1,000 × /healthz and hundreds of polls recycle nothing; new sessions recycle both workers in turn with 0 × 400', { timeout: 60_000 }, async () => {
-    const app = await startTopology({ ...BUSY, ...ONE_ADDRESS, MAX_SESSIONS_PER_WORKER: String(LIMIT), MAX_SESSIONS_JITTER: '0', MIN_WORKER_LIFETIME_MS: String(MIN_LIFE_MS), DRAIN_WINDOW_MS: '1000' });
+    // Data every 100 ms: the clients' long-polls come back twice as often as at BUSY's 200 ms,
+    // so the hundreds of polls that must not count arrive in half the time; each recycle
+    // drains over 500 ms.
+    const app = await startTopology({ ...BUSY, ...ONE_ADDRESS, POLL_INTERVAL_MS: '100', MAX_SESSIONS_PER_WORKER: String(LIMIT), MAX_SESSIONS_JITTER: '0', MIN_WORKER_LIFETIME_MS: String(MIN_LIFE_MS), DRAIN_WINDOW_MS: '500' });
     onTestFinished(async () => void (await app.stop()));
     // 8 polling clients (fewer than LIMIT even on one worker): half through a pooled proxy,
     // whose shared connections make workers forward requests for each other's sessions.
     const fleet = await startFleet(app, 8);
     onTestFinished(() => fleet.close());
+    // 1,000 health checks, 10 at a time (as several load balancers would send them).
     let healthy = 0;
-    for (let i = 0; i < 1000; i++) if ((await fetch(`${app.base}/healthz`)).status === 200) healthy += 1;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < 100; i++) if ((await fetch(`${app.base}/healthz`)).status === 200) healthy += 1;
+      }),
+    );
     expect(healthy).toBe(1000);
     await waitFor(() => fleet.polls() >= 40 * LIMIT, 30_000, `${40 * LIMIT} polls`);
     const quiet = recycleTimeline(app.logs);
@@ -92,21 +100,26 @@ describe('recycling counts new sessions, one worker at a time', () => {
 });
 
 describe('recycling soak (short): within the arithmetic', () => {
-  it('20 polling clients, sessions arriving ~2/s, limit 30 + 5 for 40 s: recycles and sessions lost ≤ predicted, 0 × 400', { timeout: 90_000 }, async () => {
-    const settings = { maxSessions: 30, jitter: 5, minLifetimeMs: 5_000, drainWindowMs: 1_000 };
+  // What was a 40 s soak, run at twice the speed: every time in it (run, session length, ramp,
+  // minimum lifetime, drain window, data and heartbeat intervals) is half of what it was. The
+  // seeded session lengths scale with the mean, so the same sessions arrive (69 on both
+  // here; 20 + 4/s × 20 s = 100 counted expected, as 20 + 2/s × 40 s) and runBound derives
+  // the same bounds from them (8 recycles, 160 sessions lost on both runs).
+  it('20 polling clients, sessions arriving ~4/s, limit 30 + 5 for 20 s: recycles and sessions lost ≤ predicted, 0 × 400', { timeout: 90_000 }, async () => {
+    const settings = { maxSessions: 30, jitter: 5, minLifetimeMs: 2_500, drainWindowMs: 500 };
     const env = {
       ...BUSY,
       ...ONE_ADDRESS,
-      POLL_INTERVAL_MS: '1000',
-      PING_INTERVAL_MS: '2000',
+      POLL_INTERVAL_MS: '500',
+      PING_INTERVAL_MS: '1000',
       MAX_SESSIONS_PER_WORKER: String(settings.maxSessions),
       MAX_SESSIONS_JITTER: String(settings.jitter),
       MIN_WORKER_LIFETIME_MS: String(settings.minLifetimeMs),
       DRAIN_WINDOW_MS: String(settings.drainWindowMs),
     };
-    const f = await runRecyclingSoak({ env, clients: 20, durationMs: 40_000, meanSessionMs: 10_000, rampMs: 2_000 });
+    const f = await runRecyclingSoak({ env, clients: 20, durationMs: 20_000, meanSessionMs: 5_000, rampMs: 1_000 });
     const bound = runBound({ clients: 20, workers: 2, requestsPerClientPerSec: f.requestsPerClientPerSec, newSessionsPerSec: f.arrivals / f.durationS }, settings, f.durationS * 1000);
-    recordFigure('recycling: short soak (20 clients, 40 s, limit 30 + 5)', {
+    recordFigure('recycling: short soak (20 clients, 20 s, limit 30 + 5)', {
       arrivals: f.arrivals,
       connects: f.connects,
       recycles: f.timeline.recycles.length,
