@@ -37,7 +37,7 @@ const FAST = {
   POLL_INTERVAL_MS: '500',
   PING_INTERVAL_MS: '1000',
   PING_TIMEOUT_MS: '3000',
-  FALLBACK_INTERVAL_MS: '2000',
+  FALLBACK_INTERVAL_MS: '1000',
   DEMAND_GRACE_MS: '2000',
   WEB_CONCURRENCY: '2',
 };
@@ -280,12 +280,12 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
     expect(w.all400s()).toBe(0);
   });
 
-  it('with /socket.io/ blocked, says "Offline — refreshing every 2 s…" and keeps the map fresh via If-None-Match polls', async () => {
+  it('with /socket.io/ blocked, says "Offline — refreshing every 1 s…" and keeps the map fresh via If-None-Match polls', async () => {
     const w = await open({ beforeLoad: (page) => page.route('**/socket.io/**', (route) => route.abort()) });
     await w.page.goto(app.base, { waitUntil: 'load' });
     const offline = await waitUntil(
       () => hook.status(w.page),
-      (s) => /^Offline — refreshing every 2 s, data \d+ s old$/.test(s),
+      (s) => /^Offline — refreshing every 1 s, data \d+ s old$/.test(s),
       20_000,
       'the offline status with the data age',
     );
@@ -320,8 +320,9 @@ describe('browser map on the default topology (sticky, 2 workers)', () => {
     expect(polls[0]!.url).toBe(`${app.base}/api/vehicles`);
     expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
     expect(conditional).toBe(polls.length - 1); // every poll after the first revalidates
-    expect(sorted[Math.floor(sorted.length / 2)]!).toBeGreaterThanOrEqual(1500); // every ~2 s, not a busy loop
-    expect(status.startsWith('Offline — refreshing every 2 s')).toBe(true);
+    // Every ~FALLBACK_INTERVAL_MS (at least three quarters of it), not a busy loop.
+    expect(sorted[Math.floor(sorted.length / 2)]!).toBeGreaterThanOrEqual(0.75 * Number(FAST.FALLBACK_INTERVAL_MS));
+    expect(status.startsWith('Offline — refreshing every 1 s')).toBe(true);
     expect(age).toBeLessThanOrEqual(6);
     expect(w.socketStatuses.size).toBe(0); // nothing reached the server on /socket.io/
     expect(w.socketFailures.length).toBeGreaterThan(0);
@@ -437,7 +438,9 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
     // several load together). Flickers come within seconds of the first Live (observed: 18 ms–4.3 s),
     // because a settled page opens no new connections. So pages are opened in rounds of 3 (fresh
     // contexts: users opening the map), each watched for 10 s after its first Live (inside the 30 s
-    // the issue allows), and rounds continue while none has flickered, within a time budget.
+    // the issue allows), and rounds continue while none has flickered, within a time budget. A
+    // round ends as soon as one of its pages flickers: the pages still watched are recorded as
+    // undecided (neither settled nor flickered yet).
     const ROUND = 3;
     const AFTER_LIVE_MS = 10_000;
     const NEVER_LIVE_MS = 25_000;
@@ -460,8 +463,8 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
           await sleep(100);
         }
       });
-      const outcome: ({ kind: 'flicker'; liveAt: number; down: StatusSample } | { kind: 'settled' | 'never-live'; liveAt: number | null } | null)[] =
-        ws.map(() => null);
+      type Outcome = { kind: 'flicker'; liveAt: number; down: StatusSample } | { kind: 'settled' | 'never-live' | 'undecided'; liveAt: number | null };
+      const outcome: (Outcome | null)[] = ws.map(() => null);
       try {
         await waitUntil(
           async () => {
@@ -474,11 +477,11 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
               else if (live && Date.now() - live.t > AFTER_LIVE_MS) outcome[i] = { kind: 'settled', liveAt: live.t };
               else if (!live && Date.now() - loadedAt > NEVER_LIVE_MS) outcome[i] = { kind: 'never-live', liveAt: null };
             }
-            return outcome.every((o) => o !== null);
+            return outcome.some((o) => o?.kind === 'flicker') || outcome.every((o) => o !== null);
           },
           (done) => done,
           NEVER_LIVE_MS + AFTER_LIVE_MS + 15_000,
-          'every page flickered, stayed Live for the window, or never got Live',
+          'a page flickered, or every page stayed Live for the window or never got Live',
           200,
         );
       } finally {
@@ -486,8 +489,8 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
         await Promise.all(samplers);
       }
       for (const [i, w] of ws.entries()) {
-        const o = outcome[i]!;
         const samples = await w.statuses();
+        const o: Outcome = outcome[i] ?? { kind: 'undecided', liveAt: samples.find((x) => x.kind === 'live')?.t ?? null };
         const liveAt = o.liveAt;
         if (o.kind === 'flicker') flickered++;
         total400 += w.all400s();
@@ -520,6 +523,7 @@ describe('browser map: the seed bug, reproduced (STICKY=false ALLOW_UNSAFE_TOPOL
       pages: trials.length,
       flickered,
       settled: trials.filter((t) => t.outcome === 'settled').length,
+      undecided: trials.filter((t) => t.outcome === 'undecided').length,
       neverLive: trials.filter((t) => t.outcome === 'never-live').length,
       socketIo400sTotal: total400,
       trials,
