@@ -2,10 +2,11 @@
  * `npm run predeploy`, run as users run it: the harness as a child process (after the build),
  * judged by its exit code and its JSON summary. The production configuration passes with
  * 0 × 400; each misconfiguration the harness exists to catch is provoked and must be named.
- * Short soaks (10–30 s each). The runs that must PASS, or must name exactly one cause, run
- * one at a time (a loaded machine could add a latency cause to them); the runs that provoke
+ * Short soaks (10 s, the harness's shortest; 30 s for the production PASS). The runs that
+ * must PASS, or must name exactly one cause, run one at a time (a loaded machine could add a
+ * latency cause to them); the runs that provoke
  * a misconfiguration run side by side: load cannot take their failure away, and the
- * assertions only ask that the provoked cause is named. About 2 minutes on 2 cores.
+ * assertions only ask that the provoked cause is named. About 90 s on 2 cores.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -100,7 +101,7 @@ describe('npm run predeploy', () => {
   });
 
   it('HAProxy with timeouts above the heartbeat: no false alarm', { timeout: 120_000 }, async () => {
-    const r = await predeploy(['--duration', '15s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '60000', ...FOCUSED]);
+    const r = await predeploy(['--duration', '10s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '60000', ...FOCUSED]);
     expect(r.summary.causes, explain(r)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.summary.figures.bad400).toBe(0);
@@ -123,7 +124,7 @@ describe.concurrent('npm run predeploy: each misconfiguration, provoked side by 
   it('STICKY=false ALLOW_UNSAFE_TOPOLOGY=true: FAILS and names "Session ID unknown"', { timeout: 120_000 }, async ({ expect }) => {
     // Misrouted sessions keep their worker draining until GRACEFUL_TIMEOUT_MS at shutdown
     // (production: 30 s, all of it waited after the soak); this run is about the 400s.
-    const r = await predeploy(['--duration', '15s', '--clients', '12', ...FOCUSED], { STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true', GRACEFUL_TIMEOUT_MS: '3000' });
+    const r = await predeploy(['--duration', '10s', '--clients', '12', ...FOCUSED], { STICKY: 'false', ALLOW_UNSAFE_TOPOLOGY: 'true', GRACEFUL_TIMEOUT_MS: '3000' });
     expect(r.code, explain(r)).toBe(1);
     const cause = r.summary.causes.find((c) => c.id === 'session_unknown');
     expect(cause?.title, explain(r)).toMatch(/^multi-worker without stickiness: \d+ of \d+ polls \(.+ %\) got 400 "Session ID unknown"$/);
@@ -137,7 +138,7 @@ describe.concurrent('npm run predeploy: each misconfiguration, provoked side by 
   });
 
   it('HAProxy with timeout client/server 5 s: FAILS and names the proxy idle timeout', { timeout: 120_000 }, async ({ expect }) => {
-    const r = await predeploy(['--duration', '15s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '5000', ...FOCUSED]);
+    const r = await predeploy(['--duration', '10s', '--clients', '10', '--proxy', 'haproxy', '--proxy-timeout-ms', '5000', ...FOCUSED]);
     expect(r.code, explain(r)).toBe(1);
     expect(r.summary.causes.find((c) => c.id === 'proxy_idle_timeout')?.title, explain(r)).toBe('proxy idle timeout 5000 ms < pingInterval + pingTimeout = 45000 ms');
     expect(r.summary.figures.pollStatus['504'], 'long-polls cut by HAProxy').toBeGreaterThan(0);
@@ -147,7 +148,7 @@ describe.concurrent('npm run predeploy: each misconfiguration, provoked side by 
 
   it('MAX_SESSIONS_PER_WORKER=3, below the 5 sessions each worker holds: recycling feeds itself, FAILS and names it', { timeout: 120_000 }, async ({ expect }) => {
     // Each recycle's reconnects count on the other workers and pass the limit there too.
-    const r = await predeploy(['--duration', '15s', '--clients', '10', ...FOCUSED], { MAX_SESSIONS_PER_WORKER: '3', MAX_SESSIONS_JITTER: '0', DRAIN_WINDOW_MS: '500' });
+    const r = await predeploy(['--duration', '10s', '--clients', '10', ...FOCUSED], { MAX_SESSIONS_PER_WORKER: '3', MAX_SESSIONS_JITTER: '0', DRAIN_WINDOW_MS: '500' });
     expect(r.code, explain(r)).toBe(1);
     const cause = r.summary.causes.find((c) => c.id === 'recycle_drops_sessions');
     expect(cause?.title, explain(r)).toMatch(/^recycling drops sessions: \d+ workers recycled by MAX_SESSIONS_PER_WORKER=3 \(\+ jitter 0\) after a median [\d.]+ s of life/);
