@@ -11,7 +11,7 @@ describe('IPC message guards', () => {
     }
   });
 
-  it('leave alone what other senders on the channel post (prom-client's cluster aggregation, Node's own)', () => {
+  it('leave alone what other senders on the channel post (prom-client cluster aggregation, Node internals)', () => {
     for (const m of [null, undefined, 'data', 42, {}, { t: 'other' }, { type: 'data' }, { source: '_sio_adapter', t: undefined }]) {
       expect([isPrimaryMessage(m), isWorkerMessage(m)]).toEqual([false, false]);
     }

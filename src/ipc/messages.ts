@@ -50,7 +50,7 @@ export type WorkerMessage =
 const PRIMARY_TYPES = new Set(['data', 'feed-status', 'coordination', 'directory', 'conn', 'drain', 'metrics-req']);
 const WORKER_TYPES = new Set(['ready', 'viewers', 'recycle-me', 'conns', 'metrics-res']);
 
-/** Narrows an IPC message to ours; other senders (prom-client's cluster aggregation, Node's own) share the channel. */
+/** Narrows an IPC message to ours; other senders (prom-client cluster aggregation, Node internals) share the channel. */
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {
   return typeof m === 'object' && m !== null && PRIMARY_TYPES.has((m as { t?: string }).t ?? '');
 }

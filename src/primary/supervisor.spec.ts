@@ -137,7 +137,7 @@ describe('Supervisor heartbeat', () => {
     expect(s.w(1).kills).toEqual([]);
   });
 
-  it('other senders on the IPC channel (prom-client's cluster aggregation, Node's own) are not beats', () => {
+  it('other senders on the IPC channel (prom-client cluster aggregation, Node internals) are not beats', () => {
     const s = setup();
     const seen: string[] = [];
     s.sup.on('message', (_id, m) => seen.push(m.t));
