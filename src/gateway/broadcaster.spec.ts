@@ -7,6 +7,7 @@ import type { Delta, Snapshot, Vehicle } from '../domain/vehicle.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { Broadcaster } from './broadcaster.js';
 import type { SocketData } from './events.js';
+import { setView } from './socket-view.js';
 
 const v = (id: string, routeId: string, lat = 37.7): Vehicle => ({ id, routeId, lat, lon: -122.4, bearing: null, updatedAt: 1 });
 const previous = new Map([v('a', 'N'), v('b', '38'), v('c', 'N')].map((x) => [x.id, x]));
@@ -26,7 +27,7 @@ async function setup(clients: { routes: string[] | null; version: number }[]) {
   let n = 0;
   server.on('connection', (s) => {
     const c = clients[Number(s.handshake.auth.i)]!;
-    (s.data as SocketData).routes = c.routes ? new Set(c.routes) : null;
+    setView(s.data as SocketData, c.routes ? new Set(c.routes) : null, null);
     (s.data as SocketData).version = c.version;
     n += 1;
   });

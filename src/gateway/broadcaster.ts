@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { filterDelta, filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
+import { filterDelta, filterSnapshot, type RouteSet } from '../store/route-filter.js';
 import type { CacheUpdate } from '../live/snapshot-cache.js';
 import type { SocketData } from './events.js';
 
@@ -35,7 +35,7 @@ export class Broadcaster {
     for (const socket of server.of('/').sockets.values()) {
       const data = socket.data as SocketData;
       const delta = update.delta !== undefined && data.version === update.delta.fromVersion;
-      const key = `${delta ? 'd' : 's'}:${routeSetKey(data.routes, data.agency)}`;
+      const key = `${delta ? 'd' : 's'}:${data.groupKey}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { routes: data.routes, agency: data.agency, delta, ids: [] }));
       g.ids.push(socket.id);

@@ -12,6 +12,8 @@ export interface SocketData {
    * first): it gets only that agency's vehicles. null with one agency (nothing to filter).
    */
   agency: string | null;
+  /** `routeSetKey(routes, agency)`, kept by `setView`: clients with the same key get the same packet. */
+  groupKey: string;
   /** Version of the last snapshot/delta this client received; 0 = none yet. */
   version: number;
   /** Client events allowed (see `EVENT_LIMITS`). */

@@ -46,19 +46,25 @@ export interface CutClient {
  * Cuts a consumer that does not take its output: a polling client that stopped polling
  * (packets pile up in Engine.IO's write buffer until its session times out, 45 s by default)
  * or a websocket client that does not read (its frames pile up in the socket). Checked on
- * every packet queued for it, so the cost is O(1) per packet: the write buffer's bytes are
- * counted as packets are queued and reset when the buffer is flushed to the transport.
+ * every packet queued for it, in O(1) and with one listener: the write buffer's bytes are
+ * summed as packets are queued and start again from the new packet whenever the buffer is
+ * empty (Engine.IO empties it only by flushing it to the transport). A client that takes its
+ * output (empty buffer, nothing unsent in its socket) costs a few property reads per packet,
+ * no allocation: this runs for every client on every broadcast.
  */
 export function watchOutput(conn: EngineConn, maxBytes: number, cut: (c: CutClient) => void): void {
   let queued = 0;
   let done = false;
-  conn.on('flush', () => (queued = 0));
   conn.on('packetCreate', (packet: { data?: unknown }) => {
     if (done) return;
-    queued += sizeOf(packet.data);
+    // Engine.IO emits packetCreate before it queues the packet.
+    const pending = conn.writeBuffer.length;
+    queued = (pending === 0 ? 0 : queued) + sizeOf(packet.data);
     const transport = conn.transport.name;
     const ws = transport === 'websocket' ? conn.transport.socket : undefined;
-    const backlog = { queuedBytes: queued, queuedPackets: conn.writeBuffer.length + 1, socketBytes: ws?.bufferedAmount ?? 0 };
+    const socketBytes = ws?.bufferedAmount ?? 0;
+    if (pending === 0 && socketBytes === 0) return;
+    const backlog = { queuedBytes: queued, queuedPackets: pending + 1, socketBytes };
     const why = overCap(backlog, maxBytes);
     if (!why) return;
     done = true;

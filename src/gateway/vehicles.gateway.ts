@@ -17,12 +17,13 @@ import { LiveSockets } from '../live/live-sockets.js';
 import { SnapshotCache } from '../live/snapshot-cache.js';
 import { ViewerReporter } from '../live/viewer-reporter.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { filterSnapshot, routeSetKey, type RouteSet } from '../store/route-filter.js';
+import { filterSnapshot, type RouteSet } from '../store/route-filter.js';
 import { AckErrorFilter } from './ack-error.filter.js';
 import { Broadcaster } from './broadcaster.js';
 import { EVENT_LIMITS, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { TokenBucket } from './token-bucket.js';
 import { reconnectSignal } from './reconnect-signal.js';
+import { setView } from './socket-view.js';
 import { SubscribePipe } from './subscribe.pipe.js';
 import type { SubscribeAck, Subscription } from './subscribe.schema.js';
 
@@ -75,9 +76,8 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
       .end();
     this.metrics.connects.inc();
     if (signal) this.metrics.reconnects.inc({ signal });
-    socket.data.routes = null;
-    // Until it subscribes, a client watches the default agency.
-    socket.data.agency = this.view(this.agencies[0] ?? null);
+    // Until it subscribes, a client watches every route of the default agency.
+    setView(socket.data, null, this.view(this.agencies[0] ?? null));
     socket.data.version = 0;
     socket.data.events = new TokenBucket(EVENT_LIMITS.burst, EVENT_LIMITS.perSecond);
     socket.data.refusedInARow = 0;
@@ -97,11 +97,10 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
   @UseFilters(AckErrorFilter)
   subscribe(@ConnectedSocket() socket: TransitSocket, @MessageBody(SubscribePipe) parsed: Subscription): SubscribeAck {
     tracer.startSpan('socket.io subscribe', { attributes: { 'transit.ok': true } }).end();
-    socket.data.routes = parsed.routes;
     const agency = this.view(parsed.agency);
     // A disconnect may have run already (the ack of a client that left): do not count it again.
     if (socket.connected) this.viewers.watching(socket.data.agency, agency);
-    socket.data.agency = agency;
+    setView(socket.data, parsed.routes, agency);
     this.sendSnapshot(socket);
     const routes = parsed.routes ? [...parsed.routes].sort() : [];
     return parsed.agency === null ? { status: 'ok', routes } : { status: 'ok', routes, agency: parsed.agency };
@@ -155,7 +154,7 @@ export class VehiclesGateway implements OnGatewayInit, OnGatewayConnection {
       socket.data.snapshotPending = false;
       // Without a snapshot the first poll is under way; its snapshot reaches everyone.
       if (!snapshot || !socket.connected) continue;
-      const key = routeSetKey(socket.data.routes, socket.data.agency);
+      const key = socket.data.groupKey;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { routes: socket.data.routes, agency: socket.data.agency, ids: [] }));
       g.ids.push(socket.id);
