@@ -78,6 +78,33 @@ describe('forwardRequest', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('a client that leaves in the turn the owner answers costs nothing: no throw, the answer is dropped', async () => {
+    // Seen under load (both workers exited with ERR_STREAM_UNABLE_TO_PIPE when 40 clients
+    // closed mid-poll): the client's response was destroyed, but its 'close', which cancels
+    // the relay, had not run when the owner's answer arrived.
+    let reached!: () => void;
+    const ownerReached = new Promise<void>((r) => (reached = r));
+    let ownerClosed!: () => void;
+    const ownerDone = new Promise<void>((r) => (ownerClosed = r));
+    const owner = await listen((_req, res) => {
+      res.on('close', () => ownerClosed());
+      reached();
+      setTimeout(() => res.writeHead(200, { 'Content-Length': '100000' }).write('x'.repeat(50_000)), 30);
+    });
+    const port = await listen((req, res) => {
+      const emit = res.emit.bind(res);
+      res.emit = ((event: string, ...args: unknown[]) => (event === 'close' ? false : emit(event, ...args))) as typeof res.emit;
+      forwardRequest(req, res, { port: owner, fromWorker: 1, maxBodyBytes: 1024, timeoutMs: 5_000 }, () => undefined);
+      void ownerReached.then(() => res.destroy());
+    });
+    await fetch(`http://127.0.0.1:${port}/socket.io/?sid=2.x`).then(
+      (r) => r.text(),
+      () => 'cut',
+    );
+    // The relay let go of the owner's half-sent answer instead of holding it open.
+    await ownerDone;
+  });
+
   it('a relayed request that outlives its timeout is cut, not left to hang', async () => {
     const owner = await listen(() => undefined); // never answers
     const started = Date.now();

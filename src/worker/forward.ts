@@ -57,6 +57,9 @@ function send(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, 
     { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers, agent: retry ? fresh : pooled, timeout: target.timeoutMs },
     (answer) => {
       answered = true;
+      // The client left in the turn the answer came (its response is destroyed, the 'close'
+      // below has not run yet): drop the answer. `pipeline` into a destroyed stream throws.
+      if (res.destroyed) return void answer.destroy();
       const copy = { ...answer.headers };
       for (const h of HOP_BY_HOP) delete copy[h];
       if (answer.headers['content-length']) copy['content-length'] = answer.headers['content-length'];
@@ -114,6 +117,8 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
   let connected = false;
   const up = net.connect({ host: '127.0.0.1', port: target.port, noDelay: true }, () => {
     connected = true;
+    // The client left while we connected: nothing to relay (`pipeline` into it would throw).
+    if (socket.destroyed) return void up.destroy();
     up.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (head.byteLength > 0) up.write(head);
     pipeline(up, socket, () => socket.destroy());
