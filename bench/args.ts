@@ -9,3 +9,9 @@ export function numberArg(name: string, fallback: number, argv: readonly string[
   }
   return value;
 }
+
+/** `--name value` from the command line, or undefined when absent. */
+export function stringArg(name: string, argv: readonly string[] = process.argv): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : argv[i + 1];
+}

@@ -3,6 +3,7 @@
  * socket.io-client clients of one kind on a target, connected at max(100, N/8) a second.
  * Used by a benchmark step and by the profiling script alike.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ClientKind, ErrorCounts, GeneratorCommand, GeneratorEvent } from './generator.ts';
 
@@ -10,8 +11,6 @@ import type { ClientKind, ErrorCounts, GeneratorCommand, GeneratorEvent } from '
 export const CONNECT_TIMEOUT_MS = 20_000;
 
 type Report = Extract<GeneratorEvent, { t: 'report' }>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Fleet {
   private readonly gens: ChildProcess[] = [];

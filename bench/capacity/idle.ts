@@ -4,6 +4,7 @@
  * every process (prom-client's default event-loop sampling did) shows here long before it
  * shows in a loaded step, where it is a fixed cost under every figure.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { contextSwitches, cpuSeconds } from './proc-stats.ts';
 import { serverPids } from './step.ts';
 import type { Target } from './targets.ts';
@@ -20,8 +21,6 @@ export interface IdleResult {
   windowS: number;
   processes: IdleProcess[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Measures `target` for `windowS` seconds, after `settleMs` for its startup work to end. */
 export async function measureIdle(target: Target, windowS: number, settleMs = 5_000): Promise<IdleResult> {

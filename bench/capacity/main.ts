@@ -16,19 +16,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { numberArg } from '../args.ts';
+import { numberArg, stringArg } from '../args.ts';
 import type { ClientKind } from './generator.ts';
 import { formatRow, HEADER, heldBy, summary } from './report.ts';
 import { runStep, type StepResult } from './step.ts';
 import { formatIdle, measureIdle, type IdleResult } from './idle.ts';
 import { SERVICE_OVERRIDES, startReference, startService, type Target } from './targets.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : process.argv[i + 1];
-};
 const quick = process.argv.includes('--quick');
-const KINDS = (arg('kinds') ?? 'websocket,polling-keepalive,polling-xhr').split(',') as ClientKind[];
+const KINDS = (stringArg('kinds') ?? 'websocket,polling-keepalive,polling-xhr').split(',') as ClientKind[];
 for (const k of KINDS) {
   if (!['websocket', 'polling-keepalive', 'polling-xhr'].includes(k)) {
     process.stderr.write(`--kinds: unknown client kind ${JSON.stringify(k)} (websocket, polling-keepalive, polling-xhr)\n`);
@@ -40,10 +36,10 @@ const DEFAULT_STEPS: Record<ClientKind, number[]> = {
   'polling-keepalive': [500, 1000, 2000, 3000, 4000, 6000, 8000],
   'polling-xhr': [500, 1000, 1500, 2000, 3000, 4000],
 };
-const steps = (k: ClientKind) => (quick ? [100, 300] : (arg(`steps-${k}`)?.split(',').map(Number) ?? DEFAULT_STEPS[k]));
+const steps = (k: ClientKind) => (quick ? [100, 300] : (stringArg(`steps-${k}`)?.split(',').map(Number) ?? DEFAULT_STEPS[k]));
 const WINDOW_S = quick ? 5 : numberArg('window', 15);
 const GENERATORS = numberArg('generators', 2);
-const TARGETS = (arg('targets') ?? 'service,reference').split(',').filter((t): t is Target['name'] => t === 'service' || t === 'reference');
+const TARGETS = (stringArg('targets') ?? 'service,reference').split(',').filter((t): t is Target['name'] => t === 'service' || t === 'reference');
 
 const starters: Record<Target['name'], () => Promise<Target>> = { service: startService, reference: startReference };
 const results: StepResult[] = [];

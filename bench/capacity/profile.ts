@@ -10,10 +10,11 @@
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
  *      [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof]
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { numberArg } from '../args.ts';
+import { numberArg, stringArg } from '../args.ts';
 import { Fleet } from './fleet.ts';
 import type { ClientKind } from './generator.ts';
 import { contextSwitches, cpuSplit, threadSplits } from './proc-stats.ts';
@@ -21,18 +22,13 @@ import { fanoutFigures, type VersionReceipts } from './receipts.ts';
 import { serverPids } from './step.ts';
 import { startReference, startService, type Target } from './targets.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : process.argv[i + 1];
-};
 const has = (name: string) => process.argv.includes(`--${name}`);
-const targetName = (arg('target') ?? 'service') as Target['name'];
-const kind = (arg('kind') ?? 'polling-xhr') as ClientKind;
+const targetName = (stringArg('target') ?? 'service') as Target['name'];
+const kind = (stringArg('kind') ?? 'polling-xhr') as ClientKind;
 const clients = numberArg('clients', 1000);
 const windowS = numberArg('window', 10);
 const generators = numberArg('generators', 2);
 const straceS = has('strace') ? numberArg('strace', 5) : 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const started = new Date();
 const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);

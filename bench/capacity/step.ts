@@ -2,6 +2,7 @@
  * One step of the capacity benchmark: a fresh server, N clients of one kind from two
  * generator processes, a measurement window once they are connected, and the figures.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fanoutFigures, type FanoutFigures, type VersionReceipts } from './receipts.ts';
 import { Fleet } from './fleet.ts';
 import type { ClientKind, ErrorCounts } from './generator.ts';
@@ -45,8 +46,6 @@ export interface StepResult extends FanoutFigures {
   /** Seconds from every client settled until the window began (settle + waiting for a steady load). */
   settleS: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function serverPids(target: Target): number[] {
   return [target.pid, ...childrenOf(target.pid)];
