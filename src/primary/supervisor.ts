@@ -252,11 +252,10 @@ export class Supervisor<W extends WorkerProcess = Worker> extends EventEmitter<S
       }
     }
     const delay = m.state === 'starting' ? Math.min(30_000, 250 * 2 ** (this.earlyCrashes - 1)) : 0;
-    // A recycle's replacement that died booting is retried as a replacement: the old worker
-    // serves on meanwhile and drains only once a replacement is ready.
-    const replaces = m.state === 'starting' ? m.replaces : undefined;
+    // A recycle's replacement that died booting is retried as a replacement (`replaces` is
+    // cleared once a worker is ready): the old worker serves on and drains only then.
     this.clock.setTimeout(() => {
-      if (!this.shuttingDown) this.spawn(replaces);
+      if (!this.shuttingDown) this.spawn(m.replaces);
     }, delay);
   }
 }
