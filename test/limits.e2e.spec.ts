@@ -104,34 +104,34 @@ describe('per-address limits (429 + Retry-After)', () => {
 });
 
 describe('security headers on Engine.IO responses', () => {
-  const NAMES = [
-    'content-security-policy',
-    'x-content-type-options',
-    'referrer-policy',
-    'permissions-policy',
-    'cross-origin-opener-policy',
-    'cross-origin-resource-policy',
-    'x-frame-options',
-    'strict-transport-security',
-  ];
+  /** OWASP's set for responses that are never a document, with the values Express sends. */
+  const SAME_AS_PAGE = ['x-content-type-options', 'cross-origin-resource-policy', 'x-frame-options', 'strict-transport-security'];
+  /** What only a document needs: on the page, not on a poll. */
+  const PAGE_ONLY = ['referrer-policy', 'permissions-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection'];
 
-  it("are Express's own, HSTS included only when the trusted proxy says TLS", async () => {
+  it("are OWASP's API set with Express's values, HSTS included only when the trusted proxy says TLS", async () => {
     const tls = { 'x-forwarded-proto': 'https' };
     const page = await fetch(`${app.base}/api/config`, { headers: from('198.51.100.20', tls) });
     const hs = await handshake('198.51.100.20', tls);
     const { sid } = await openPacket(hs);
     const connect = await fetch(sessionUrl(sid), { method: 'POST', headers: { ...from('198.51.100.20', tls), 'content-type': 'text/plain' }, body: '40' });
     const plain = await handshake('198.51.100.21');
-    const seen = Object.fromEntries(NAMES.map((n) => [n, hs.headers.get(n)]));
+    const seen = Object.fromEntries([...SAME_AS_PAGE, 'content-security-policy', 'cache-control', ...PAGE_ONLY].map((n) => [n, hs.headers.get(n)]));
     recordFigure('limits: headers on an Engine.IO handshake response (behind TLS)', seen);
-    for (const n of NAMES) {
+    for (const n of SAME_AS_PAGE) {
       expect(page.headers.get(n), n).not.toBeNull();
       expect(hs.headers.get(n), n).toBe(page.headers.get(n));
       expect(connect.headers.get(n), n).toBe(page.headers.get(n));
     }
+    for (const res of [hs, connect, plain]) {
+      expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      for (const n of PAGE_ONLY) expect(res.headers.get(n), n).toBeNull();
+    }
+    for (const n of PAGE_ONLY) expect(page.headers.get(n), n).not.toBeNull();
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(hs.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
     expect(plain.headers.get('strict-transport-security')).toBeNull();
-    expect(plain.headers.get('content-security-policy')).toBe(page.headers.get('content-security-policy'));
   });
 });
 

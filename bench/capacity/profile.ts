@@ -4,7 +4,7 @@
  * and kernel time and context switches (from /proc), per thread name the same, IPC messages a
  * second by kind (`--ipc`, the ipc-count.ts preload), syscalls a second (`--strace S`: strace -c
  * on every server process for S s, after the clean window, since strace slows what it
- * traces), and V8 CPU profiles of every server process (`--cpu-prof`, written when it exits).
+ * traces), and V8 CPU profiles of every server process over the window (`--cpu-prof`, window-profile.ts).
  * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
  *
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
@@ -36,12 +36,13 @@ mkdirSync(out, { recursive: true });
 
 /** Starts the target with the profiling options in its NODE_OPTIONS only (the generators get none). */
 async function start(): Promise<Target> {
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, IPC_COUNT_DIR: process.env.IPC_COUNT_DIR };
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, IPC_COUNT_DIR: process.env.IPC_COUNT_DIR, PROFILE_DIR: process.env.PROFILE_DIR };
   const opts = [saved.NODE_OPTIONS ?? ''];
   if (has('ipc')) opts.push(`--import=${path.join(import.meta.dirname, 'ipc-count.ts')}`);
-  if (has('cpu-prof')) opts.push('--cpu-prof', `--cpu-prof-dir=${out}`);
+  if (has('cpu-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'window-profile.ts')}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
   process.env.IPC_COUNT_DIR = out;
+  process.env.PROFILE_DIR = out;
   const pending = targetName === 'service' ? startService() : startReference();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
@@ -68,7 +69,8 @@ interface Reading {
 }
 
 async function reading(pids: readonly number[]): Promise<Reading> {
-  if (has('ipc')) {
+  // Both preloads act on SIGWINCH: the IPC counts are written, the window profile starts or ends.
+  if (has('ipc') || has('cpu-prof')) {
     for (const pid of pids) process.kill(pid, 'SIGWINCH');
     await sleep(100);
   }

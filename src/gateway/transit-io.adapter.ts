@@ -19,7 +19,7 @@ export const ENGINE_PATH = '/socket.io/';
 
 /** What the adapter reports to and borrows from its worker. */
 export interface AdapterHooks {
-  /** The security headers every Engine.IO response carries (the same as Express's). */
+  /** The security headers every Engine.IO response carries (the API set, `forApiResponse`). */
   security: SecurityHeaders;
   refusals: RefusalLog;
   metrics: WorkerMetrics;
@@ -65,7 +65,7 @@ export class TransitIoAdapter extends IoAdapter {
     const instance = c.SESSION_INSTANCE;
     server.engine.generateId = () => newSessionId(this.workerId, instance);
     // Engine.IO writes its responses itself, past Express's middleware.
-    server.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => Object.assign(headers, this.hooks.security.forRequest(req)));
+    server.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => Object.assign(headers, this.hooks.security.forApiResponse(req)));
     if (c.MAX_CLIENT_BUFFER_BYTES > 0) server.engine.on('connection', (conn: EngineConn) => watchOutput(conn, c.MAX_CLIENT_BUFFER_BYTES, (cut) => this.cut(cut)));
     // Every CONNECT answer offers a pid, which stock clients send back when they reconnect
     // (the reconnect signal; see reconnect-signal.ts for why not connectionStateRecovery).

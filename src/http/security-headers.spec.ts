@@ -45,11 +45,24 @@ describe('securityHeaders (helmet)', () => {
     expect(served({}, true)).not.toHaveProperty('strict-transport-security');
   });
 
-  it('gives Engine.IO and the guard the same headers as Express', () => {
+  it("gives Engine.IO and the guard OWASP's API set: Express's values for nosniff, framing and CORP, a framing-only CSP, HSTS as Express", () => {
     const sec = securityHeaders({ TILE_URL: OSM, TRUST_PROXY: true });
     const lower = (h: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-    expect(lower(sec.forRequest({ headers: {} } as unknown as IncomingMessage))).toEqual(served({}, true));
-    expect(lower(sec.forRequest({ headers: { 'x-forwarded-proto': 'https' } } as unknown as IncomingMessage))).toEqual(served({ 'x-forwarded-proto': 'https' }, true));
+    const page = served({}, true);
+    const api = lower(sec.forApiResponse({ headers: {} } as unknown as IncomingMessage));
+    expect(api).toEqual({
+      'content-security-policy': "frame-ancestors 'none'",
+      'x-content-type-options': page['x-content-type-options'],
+      'x-frame-options': page['x-frame-options'],
+      'cross-origin-resource-policy': page['cross-origin-resource-policy'],
+    });
+    const tls = { 'x-forwarded-proto': 'https' };
+    expect(lower(sec.forApiResponse({ headers: tls } as unknown as IncomingMessage))).toEqual({ ...api, 'strict-transport-security': served(tls, true)['strict-transport-security'] });
+    // The page-only ones stay on what Express writes.
+    for (const name of ['referrer-policy', 'permissions-policy', 'cross-origin-opener-policy']) {
+      expect(page[name], name).toBeDefined();
+      expect(api[name], name).toBeUndefined();
+    }
   });
 
   it('derives the tile origin for img-src', () => {

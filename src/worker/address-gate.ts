@@ -156,7 +156,7 @@ export function workerGate(
     limits: clusterLimits(perMinute, config.TRUST_PROXY),
     perMinute,
     enginePath,
-    headers: (req) => deps.security.forRequest(req),
+    headers: (req) => deps.security.forApiResponse(req),
     limited: (route, key) => {
       deps.metrics.rateLimited.inc({ route });
       deps.refusals.refused(

@@ -86,8 +86,8 @@ export class SessionRouting implements OnApplicationBootstrap {
     this.link.on('conn', (m, socket) => {
       this.conns.taken(m.cid);
       this.handedIn.add(socket, () => this.conns.ended(m.cid));
-      // No setNoDelay here: the router's server set TCP_NODELAY on the descriptor (a kernel
-      // option it keeps across processes), and Node's HTTP server sets it again on `connection`.
+      // No setNoDelay here: the router's server set TCP_NODELAY on the descriptor at accept (a
+      // kernel option it keeps across processes; an emitted `connection` does not set it).
       injectConnection(http, socket, m.head);
     });
   }

@@ -1,0 +1,28 @@
+/**
+ * A preload for profiling (`NODE_OPTIONS=--import …/window-profile.ts`, env PROFILE_DIR): a V8
+ * CPU profile of exactly the measured window, started at the first SIGWINCH profile.ts sends
+ * and written at the second, as `<PROFILE_DIR>/window-<pid>.cpuprofile`. Node's `--cpu-prof`
+ * writes only at a clean exit, which a primary stopped with thousands of clients attached
+ * does not reach (it is killed at the stop deadline), and its profile would include the ramp.
+ * Loaded by the primary and every worker of both targets alike; never in production.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
+
+const dir = process.env.PROFILE_DIR;
+
+if (dir) {
+  const session = new Session();
+  session.connect();
+  let signals = 0;
+  process.on('SIGWINCH', () => {
+    signals += 1;
+    if (signals === 1) session.post('Profiler.enable', () => session.post('Profiler.start'));
+    if (signals !== 2) return;
+    session.post('Profiler.stop', (err, res) => {
+      if (err) process.stderr.write(`window-profile: ${err.message}\n`);
+      else writeFileSync(path.join(dir, `window-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
+    });
+  });
+}
