@@ -1,15 +1,15 @@
 /**
- * A preload for profiling (`NODE_OPTIONS=--import …/ipc-count.ts`, env IPC_COUNT_DIR): counts
+ * A preload for profiling (`NODE_OPTIONS=--import …/ipc-count.ts`, env PROFILE_DIR): counts
  * the IPC messages this process sends and receives, by kind (the service's `t`, the cluster
  * adapter's and other libraries' own fields, Node's cluster-internal `act`), and writes the
- * totals to `<IPC_COUNT_DIR>/ipc-<pid>.json` on SIGWINCH. Loaded by the primary and every
+ * totals to `<PROFILE_DIR>/ipc-<pid>.json` on SIGWINCH. Loaded by the primary and every
  * worker of both targets alike; never in production.
  */
 import cluster from 'node:cluster';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const dir = process.env.IPC_COUNT_DIR;
+const dir = process.env.PROFILE_DIR;
 const counts: Record<string, number> = {};
 const role = cluster.isPrimary ? 'primary' : `worker`;
 

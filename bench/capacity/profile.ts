@@ -36,12 +36,12 @@ mkdirSync(out, { recursive: true });
 
 /** Starts the target with the profiling options in its NODE_OPTIONS only (the generators get none). */
 async function start(): Promise<Target> {
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, IPC_COUNT_DIR: process.env.IPC_COUNT_DIR, PROFILE_DIR: process.env.PROFILE_DIR };
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR };
   const opts = [saved.NODE_OPTIONS ?? ''];
   if (has('ipc')) opts.push(`--import=${path.join(import.meta.dirname, 'ipc-count.ts')}`);
   if (has('cpu-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'window-profile.ts')}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
-  process.env.IPC_COUNT_DIR = out;
+  // Both preloads write into the output directory.
   process.env.PROFILE_DIR = out;
   const pending = targetName === 'service' ? startService() : startReference();
   for (const [k, v] of Object.entries(saved)) {

@@ -40,7 +40,7 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unkno
  * The CSP of a response that is never rendered as a page: it may not be framed (OWASP's REST
  * Security Cheat Sheet: drag-and-drop clickjacking); nothing else in a policy applies to it.
  */
-export const API_CSP = "frame-ancestors 'none'";
+const API_CSP = "frame-ancestors 'none'";
 
 /** Of helmet's headers, those that protect a response that is not a document. */
 const API_KEEPS = ['X-Content-Type-Options', 'X-Frame-Options', 'Cross-Origin-Resource-Policy'] as const;

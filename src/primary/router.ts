@@ -75,15 +75,12 @@ export class Router {
   private readonly ledger: ConnectionLedger;
   private readonly inFlight = new Map<number, InFlight>();
   private turn = 0;
-  /** Whether connections are counted per address (MAX_CONNECTIONS_PER_IP > 0, not behind a proxy). */
-  private readonly perIp: boolean;
 
   constructor(private readonly opts: RouterOptions) {
     this.ledger = new ConnectionLedger(opts.limits);
     // TCP_NODELAY here, at accept: the descriptor keeps it in the worker, where nothing sets it
     // again (net.Server sets it at accept; an HTTP server given a socket by `emit('connection')` does not).
     this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
-    this.perIp = opts.limits.maxPerIp > 0;
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -142,8 +139,8 @@ export class Router {
 
   private accept(socket: net.Socket): void {
     socket.on('error', () => socket.destroy());
-    // The peer's address costs a getpeername(2) per connection: only read when it is counted.
-    const admitted = this.ledger.admit(this.perIp ? (socket.remoteAddress ?? '?') : '');
+    // The peer's address costs a getpeername(2) per connection: only read when a per-address cap counts it.
+    const admitted = this.ledger.admit(this.opts.limits.maxPerIp > 0 ? (socket.remoteAddress ?? '?') : '');
     if ('refused' in admitted) {
       this.reject(socket, 503, admitted.refused, admitted.refused === 'max_connections' ? 'too many open connections' : 'too many open connections from your address');
       return;
