@@ -9,7 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const IN_PROCESS = [
   'src/**/*.spec.ts',
   'bench/recycling/*.spec.ts',
-  'bench/capacity/{receipts,report,steady}.spec.ts',
+  'bench/capacity/{receipts,report,steady,proc-stats}.spec.ts',
   'test/deploy/{verdict,parity,counting-proxy,harness-units}.spec.ts',
   'test/loadtest/{codec,session-unit,support,session-polling}.spec.ts',
   'test/observability/{metrics-docs,prometheus-rules,dashboards}.spec.ts',

@@ -9,9 +9,16 @@
  * exit 0 whatever it measured.
  *
  * Options: --kinds websocket,polling-keepalive,polling-xhr   --targets service,reference
- *           --window 15 (s)   --generators 2
+ *           --window 25 (s)   --warm 25 (s)   --generators 2
  *          --steps-websocket 1000,2000,…   --steps-polling-keepalive …   --steps-polling-xhr …
- *          --quick (a smoke run: two small steps per kind, 5 s windows)
+ *          --quick (a smoke run: two small steps per kind, 5 s windows, 3 s warm-up)
+ *
+ * Both defaults are one heartbeat interval (pingInterval 25 s on both servers). A window of one
+ * interval counts every client's ping and pong exactly once on both targets: connects arrive in
+ * a burst of a few seconds, so their heartbeats recur in bursts, and a shorter window held a
+ * burst on one target and none on the other. The warm-up lets V8 finish growing each worker's
+ * new space after the connect burst (its page commits are minor faults: kernel time that a
+ * window right after the ramp charged to whichever server was still growing).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -37,7 +44,8 @@ const DEFAULT_STEPS: Record<ClientKind, number[]> = {
   'polling-xhr': [500, 1000, 1500, 2000, 3000, 4000],
 };
 const steps = (k: ClientKind) => (quick ? [100, 300] : (stringArg(`steps-${k}`)?.split(',').map(Number) ?? DEFAULT_STEPS[k]));
-const WINDOW_S = quick ? 5 : numberArg('window', 15);
+const WINDOW_S = quick ? 5 : numberArg('window', 25);
+const WARM_S = quick ? 3 : numberArg('warm', 25);
 const GENERATORS = numberArg('generators', 2);
 const TARGETS = (stringArg('targets') ?? 'service,reference').split(',').filter((t): t is Target['name'] => t === 'service' || t === 'reference');
 
@@ -47,7 +55,7 @@ const started = new Date();
 console.log(`capacity: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${started.toISOString()}`);
 console.log(`service: node dist/main.js with deploy/production.json + ${JSON.stringify(SERVICE_OVERRIDES)}`);
 console.log(`reference: bench/capacity/reference-server.ts (socket.io 4.8.4, @socket.io/sticky 2.0.1, cluster-adapter 0.3.0, 2 workers)`);
-console.log(`window ${WINDOW_S} s per step, ${GENERATORS} generator processes\n`);
+console.log(`window ${WINDOW_S} s per step after a ${WARM_S}-s warm-up, ${GENERATORS} generator processes\n`);
 const idle: IdleResult[] = [];
 for (const name of TARGETS) {
   const target = await starters[name]();
@@ -68,7 +76,7 @@ for (const kind of KINDS) {
       if (!stillHolding.has(name)) continue;
       const target = await starters[name]();
       try {
-        const r = await runStep(target, { kind, clients, windowS: WINDOW_S, generators: GENERATORS });
+        const r = await runStep(target, { kind, clients, windowS: WINDOW_S, settleMs: WARM_S * 1000, generators: GENERATORS });
         results.push(r);
         console.log(formatRow(r));
         if (!heldBy(r)) stillHolding.delete(name);
@@ -83,5 +91,5 @@ for (const kind of KINDS) {
 console.log(`\n${summary(results).join('\n')}`);
 const out = path.resolve(import.meta.dirname, '../../artifacts', `capacity-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, idle, results }, null, 2));
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, warmS: WARM_S, idle, results }, null, 2));
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

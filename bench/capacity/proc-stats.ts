@@ -54,6 +54,14 @@ export function threadSplits(pid: number): Map<number, { name: string; user: num
   return out;
 }
 
+/** Minor page faults `pid` has taken so far (each a page the kernel had to map, zeroed first if new). */
+export function minorFaults(pid: number): number | null {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  // Field 10 (minflt), counting from state as field 3.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 /** Voluntary and involuntary context switches of `pid`'s main thread so far (each voluntary one is a wait: epoll, a lock). */
 export function contextSwitches(pid: number): { voluntary: number; involuntary: number } | null {
   const status = read(`/proc/${pid}/status`);

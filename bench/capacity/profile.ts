@@ -4,11 +4,14 @@
  * and kernel time and context switches (from /proc), per thread name the same, IPC messages a
  * second by kind (`--ipc`, the ipc-count.ts preload), syscalls a second (`--strace S`: strace -c
  * on every server process for S s, after the clean window, since strace slows what it
- * traces), and V8 CPU profiles of every server process over the window (`--cpu-prof`, window-profile.ts).
+ * traces), V8 CPU profiles of every server process over the window (`--cpu-prof`, window-profile.ts),
+ * minor page faults a second (from /proc), garbage collections a second by kind with their pause
+ * and the new space's size (`--gc`, the gc-count.ts preload), and sampling heap profiles of the
+ * window (`--alloc-prof`, alloc-profile.ts). `--warm S` holds the clients S s before the window.
  * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
  *
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
- *      [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof]
+ *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
@@ -17,7 +20,7 @@ import path from 'node:path';
 import { numberArg, stringArg } from '../args.ts';
 import { Fleet } from './fleet.ts';
 import type { ClientKind } from './generator.ts';
-import { contextSwitches, cpuSplit, threadSplits } from './proc-stats.ts';
+import { contextSwitches, cpuSplit, minorFaults, threadSplits } from './proc-stats.ts';
 import { fanoutFigures, type VersionReceipts } from './receipts.ts';
 import { serverPids } from './step.ts';
 import { startReference, startService, type Target } from './targets.ts';
@@ -29,6 +32,7 @@ const clients = numberArg('clients', 1000);
 const windowS = numberArg('window', 10);
 const generators = numberArg('generators', 2);
 const straceS = has('strace') ? numberArg('strace', 5) : 0;
+const warmS = numberArg('warm', 5);
 
 const started = new Date();
 const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
@@ -38,10 +42,14 @@ mkdirSync(out, { recursive: true });
 async function start(): Promise<Target> {
   const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR };
   const opts = [saved.NODE_OPTIONS ?? ''];
+  // The counters first: their SIGWINCH handlers write their files before the profilers'
+  // handlers start (starting a heap profile on a large heap takes longer than reading() waits).
   if (has('ipc')) opts.push(`--import=${path.join(import.meta.dirname, 'ipc-count.ts')}`);
+  if (has('gc')) opts.push(`--import=${path.join(import.meta.dirname, 'gc-count.ts')}`);
   if (has('cpu-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'window-profile.ts')}`);
+  if (has('alloc-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'alloc-profile.ts')}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
-  // Both preloads write into the output directory.
+  // Every preload writes into the output directory.
   process.env.PROFILE_DIR = out;
   const pending = targetName === 'service' ? startService() : startReference();
   for (const [k, v] of Object.entries(saved)) {
@@ -60,17 +68,34 @@ function ipcCounts(): Map<number, Record<string, number>> {
   return m;
 }
 
+interface GcTotals {
+  totals: Record<string, { count: number; ms: number }>;
+  /** The new space's committed size when the reading was taken. */
+  newSpaceKiB: number;
+}
+
+function gcTotals(): Map<number, GcTotals> {
+  const m = new Map<number, GcTotals>();
+  for (const f of readdirSync(out).filter((n) => n.startsWith('gc-'))) {
+    const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as GcTotals & { pid: number };
+    m.set(j.pid, j);
+  }
+  return m;
+}
+
 interface Reading {
   split: Map<number, { user: number; system: number }>;
   ctx: Map<number, { voluntary: number; involuntary: number }>;
   threads: Map<number, Map<number, { name: string; user: number; system: number }>>;
   ipc: Map<number, Record<string, number>>;
+  faults: Map<number, number>;
+  gc: Map<number, GcTotals>;
   at: number;
 }
 
 async function reading(pids: readonly number[]): Promise<Reading> {
-  // Both preloads act on SIGWINCH: the IPC counts are written, the window profile starts or ends.
-  if (has('ipc') || has('cpu-prof')) {
+  // The preloads act on SIGWINCH: the IPC and GC counts are written, the window profile starts or ends.
+  if (has('ipc') || has('cpu-prof') || has('gc') || has('alloc-prof')) {
     for (const pid of pids) process.kill(pid, 'SIGWINCH');
     await sleep(100);
   }
@@ -79,6 +104,8 @@ async function reading(pids: readonly number[]): Promise<Reading> {
     ctx: new Map(pids.map((p) => [p, contextSwitches(p) ?? { voluntary: 0, involuntary: 0 }])),
     threads: new Map(pids.map((p) => [p, threadSplits(p)])),
     ipc: ipcCounts(),
+    faults: new Map(pids.map((p) => [p, minorFaults(p) ?? 0])),
+    gc: gcTotals(),
     at: Date.now(),
   };
 }
@@ -114,10 +141,18 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
       .map((k) => [k, ((c1[k] ?? 0) - (c0[k] ?? 0)) / wall] as const)
       .filter(([, v]) => v > 0)
       .sort((x, y) => y[1] - x[1]);
-    console.log(`${role.padEnd(9)} pid ${pid}: user ${f3(u)} + kernel ${f3(s)} = ${f3(u + s)} cores; main-thread switches ${vol.toFixed(0)} vol/s, ${inv.toFixed(0)} invol/s`);
+    const faults = (b.faults.get(pid)! - a.faults.get(pid)!) / wall;
+    const g0 = a.gc.get(pid)?.totals ?? {};
+    const g1 = b.gc.get(pid)?.totals ?? {};
+    const gc = Object.keys(g1)
+      .map((k) => [k, (g1[k]!.count - (g0[k]?.count ?? 0)) / wall, (g1[k]!.ms - (g0[k]?.ms ?? 0)) / wall] as const)
+      .filter(([, n]) => n > 0);
+    const newSpace = (k?: number) => (k === undefined ? '?' : (k / 1024).toFixed(0));
+    console.log(`${role.padEnd(9)} pid ${pid}: user ${f3(u)} + kernel ${f3(s)} = ${f3(u + s)} cores; main-thread switches ${vol.toFixed(0)} vol/s, ${inv.toFixed(0)} invol/s; ${faults.toFixed(0)} minor faults/s`);
     console.log(`          threads: ${threads.join(', ')}`);
     if (ipc.length > 0) console.log(`          ipc/s: ${ipc.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc) });
+    if (b.gc.has(pid)) console.log(`          gc/s: ${gc.map(([k, n, ms]) => `${k} ${n.toFixed(2)} (${ms.toFixed(2)} ms)`).join(', ') || 'none'}; new space ${newSpace(a.gc.get(pid)?.newSpaceKiB)} → ${newSpace(b.gc.get(pid)?.newSpaceKiB)} MiB`);
+    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, minorFaults: faults, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc), gc: Object.fromEntries(gc.map(([k, n, ms]) => [k, { perSecond: n, msPerSecond: ms }])), newSpaceKiB: b.gc.get(pid)?.newSpaceKiB });
   });
   // Connections the primary handed to a worker (the service's `conn`, sticky's `sticky:connection`), from --ipc.
   const p0 = a.ipc.get(pids[0]!) ?? {};
@@ -161,7 +196,7 @@ const fleet = new Fleet(target.url, kind, clients, generators);
 const summary: Record<string, unknown> = { target: targetName, kind, clients, windowS, started: started.toISOString() };
 try {
   await fleet.untilSettled();
-  await sleep(5_000);
+  await sleep(warmS * 1000);
   const pids = serverPids(target);
   const a = await reading(pids);
   const from = Date.now();

@@ -7,22 +7,18 @@
  * Loaded by the primary and every worker of both targets alike; never in production.
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import path from 'node:path';
+import { duringWindow } from './window-session.ts';
 
 const dir = process.env.PROFILE_DIR;
 
 if (dir) {
-  const session = new Session();
-  session.connect();
-  let signals = 0;
-  process.on('SIGWINCH', () => {
-    signals += 1;
-    if (signals === 1) session.post('Profiler.enable', () => session.post('Profiler.start'));
-    if (signals !== 2) return;
-    session.post('Profiler.stop', (err, res) => {
-      if (err) process.stderr.write(`window-profile: ${err.message}\n`);
-      else writeFileSync(path.join(dir, `window-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
-    });
-  });
+  duringWindow(
+    (session) => session.post('Profiler.enable', () => session.post('Profiler.start')),
+    (session) =>
+      session.post('Profiler.stop', (err, res) => {
+        if (err) process.stderr.write(`window-profile: ${err.message}\n`);
+        else writeFileSync(path.join(dir, `window-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
+      }),
+  );
 }
