@@ -4,8 +4,8 @@
  * weak callbacks) with their total pause, and writes the totals and the new space's committed
  * size to `<PROFILE_DIR>/gc-<pid>.json` on SIGWINCH. V8 grows the new space (up to 2 × 64 MiB on
  * Node 24) while many objects survive its scavenges; the pages it commits meanwhile are minor
- * faults, which is kernel time in a process that allocates no more than another. Loaded by the primary and every worker of both
- * targets alike; never in production.
+ * faults, which is kernel time in a process that allocates no more than another. Loaded by the
+ * primary and every worker of both targets alike; never in production.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

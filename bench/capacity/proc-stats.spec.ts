@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSplit, minorFaults, rssKiB } from './proc-stats.ts';
+import { cpuSplit, processStat, rssKiB } from './proc-stats.ts';
 
 describe('proc-stats', () => {
   it('counts the minor faults of pages a process touches for the first time', () => {
-    const before = minorFaults(process.pid)!;
+    const before = processStat(process.pid)!.minflt;
     const mib = 64;
     // A fresh allocation this large is mapped untouched; filling it faults every 4 KiB page in.
     const block = Buffer.alloc(mib * 1024 * 1024);
     block.fill(1);
-    const after = minorFaults(process.pid)!;
+    const after = processStat(process.pid)!.minflt;
     expect(after - before).toBeGreaterThanOrEqual(((mib * 1024) / 4) * 0.9);
     expect(block[block.length - 1]).toBe(1);
   });
@@ -27,7 +27,7 @@ describe('proc-stats', () => {
   it('answers null, not a throw, for a process that does not exist', () => {
     // Above the kernel's pid_max (at most 2^22), so no process can have it.
     const gone = 2 ** 22 + 1;
-    expect(minorFaults(gone)).toBeNull();
+    expect(processStat(gone)).toBeNull();
     expect(cpuSplit(gone)).toBeNull();
     expect(rssKiB(gone)).toBeNull();
   });

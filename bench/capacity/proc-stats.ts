@@ -17,24 +17,38 @@ function read(path: string): string | null {
   }
 }
 
-/** CPU seconds in user mode and in the kernel, from a `stat` file (a process's or one thread's). */
-function splitOf(path: string): { user: number; system: number; name: string } | null {
+/** What this file reads from a `stat` file (a process's or one thread's). */
+export interface Stat {
+  name: string;
+  /** CPU seconds in user mode and in the kernel. */
+  user: number;
+  system: number;
+  /** Minor page faults (each a page the kernel had to map, zeroed first if new). */
+  minflt: number;
+}
+
+function statOf(path: string): Stat | null {
   const stat = read(path);
   if (stat === null) return null;
-  // Fields after the command name (which may hold spaces) start at field 3 (state).
+  // Fields after the command name (which may hold spaces) start at field 3 (state): minflt is field 10, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) };
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    user: Number(fields[11]) / CLK_TCK,
+    system: Number(fields[12]) / CLK_TCK,
+    minflt: Number(fields[7]),
+  };
 }
 
 /** User + system CPU seconds `pid` has used so far. */
 export function cpuSeconds(pid: number): number | null {
-  const s = splitOf(`/proc/${pid}/stat`);
+  const s = statOf(`/proc/${pid}/stat`);
   return s === null ? null : s.user + s.system;
 }
 
 /** User and kernel CPU seconds `pid` has used so far. */
 export function cpuSplit(pid: number): { user: number; system: number } | null {
-  const s = splitOf(`/proc/${pid}/stat`);
+  const s = statOf(`/proc/${pid}/stat`);
   return s === null ? null : { user: s.user, system: s.system };
 }
 
@@ -48,18 +62,15 @@ export function threadSplits(pid: number): Map<number, { name: string; user: num
     return out;
   }
   for (const tid of tids) {
-    const s = splitOf(`/proc/${pid}/task/${tid}/stat`);
+    const s = statOf(`/proc/${pid}/task/${tid}/stat`);
     if (s) out.set(Number(tid), s);
   }
   return out;
 }
 
-/** Minor page faults `pid` has taken so far (each a page the kernel had to map, zeroed first if new). */
-export function minorFaults(pid: number): number | null {
-  const stat = read(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  // Field 10 (minflt), counting from state as field 3.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+/** `pid`'s name, CPU seconds and minor page faults so far, from one read of its `stat` file. */
+export function processStat(pid: number): Stat | null {
+  return statOf(`/proc/${pid}/stat`);
 }
 
 /** Voluntary and involuntary context switches of `pid`'s main thread so far (each voluntary one is a wait: epoll, a lock). */

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { numberArg, stringArg } from '../args.ts';
 import { Fleet } from './fleet.ts';
 import type { ClientKind } from './generator.ts';
-import { contextSwitches, cpuSplit, minorFaults, threadSplits } from './proc-stats.ts';
+import { contextSwitches, cpuSplit, processStat, threadSplits } from './proc-stats.ts';
 import { fanoutFigures, type VersionReceipts } from './receipts.ts';
 import { serverPids } from './step.ts';
 import { startReference, startService, type Target } from './targets.ts';
@@ -34,6 +34,16 @@ const generators = numberArg('generators', 2);
 const straceS = has('strace') ? numberArg('strace', 5) : 0;
 const warmS = numberArg('warm', 5);
 
+/**
+ * The preloads the options ask for, each acting on profile.ts's SIGWINCH. The counters come
+ * first: their handlers write their files before the profilers' handlers start (starting a
+ * heap profile on a large heap takes longer than reading() waits).
+ */
+const PRELOADS: Record<string, string> = { ipc: 'ipc-count.ts', gc: 'gc-count.ts', 'cpu-prof': 'window-profile.ts', 'alloc-prof': 'alloc-profile.ts' };
+const preloads = Object.entries(PRELOADS)
+  .filter(([option]) => has(option))
+  .map(([, file]) => file);
+
 const started = new Date();
 const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(out, { recursive: true });
@@ -42,12 +52,7 @@ mkdirSync(out, { recursive: true });
 async function start(): Promise<Target> {
   const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR };
   const opts = [saved.NODE_OPTIONS ?? ''];
-  // The counters first: their SIGWINCH handlers write their files before the profilers'
-  // handlers start (starting a heap profile on a large heap takes longer than reading() waits).
-  if (has('ipc')) opts.push(`--import=${path.join(import.meta.dirname, 'ipc-count.ts')}`);
-  if (has('gc')) opts.push(`--import=${path.join(import.meta.dirname, 'gc-count.ts')}`);
-  if (has('cpu-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'window-profile.ts')}`);
-  if (has('alloc-prof')) opts.push(`--import=${path.join(import.meta.dirname, 'alloc-profile.ts')}`);
+  for (const file of preloads) opts.push(`--import=${path.join(import.meta.dirname, file)}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
   // Every preload writes into the output directory.
   process.env.PROFILE_DIR = out;
@@ -59,58 +64,51 @@ async function start(): Promise<Target> {
   return pending;
 }
 
-function ipcCounts(): Map<number, Record<string, number>> {
-  const m = new Map<number, Record<string, number>>();
-  for (const f of readdirSync(out).filter((n) => n.startsWith('ipc-'))) {
-    const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as { pid: number; counts: Record<string, number> };
-    m.set(j.pid, j.counts);
-  }
-  return m;
-}
-
-interface GcTotals {
-  totals: Record<string, { count: number; ms: number }>;
-  /** The new space's committed size when the reading was taken. */
-  newSpaceKiB: number;
-}
-
-function gcTotals(): Map<number, GcTotals> {
-  const m = new Map<number, GcTotals>();
-  for (const f of readdirSync(out).filter((n) => n.startsWith('gc-'))) {
-    const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as GcTotals & { pid: number };
+/** The latest `<prefix>-<pid>.json` each process's preload wrote, by pid. */
+function preloadFiles<T extends { pid: number }>(prefix: 'ipc' | 'gc'): Map<number, T> {
+  const m = new Map<number, T>();
+  for (const f of readdirSync(out).filter((n) => n.startsWith(`${prefix}-`))) {
+    const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as T;
     m.set(j.pid, j);
   }
   return m;
 }
 
+interface GcTotals {
+  pid: number;
+  totals: Record<string, { count: number; ms: number }>;
+  /** The new space's committed size when the reading was taken. */
+  newSpaceKiB: number;
+}
+
 interface Reading {
-  split: Map<number, { user: number; system: number }>;
+  /** CPU seconds and minor faults per process, one read of its `stat` file each. */
+  stat: Map<number, { user: number; system: number; minflt: number }>;
   ctx: Map<number, { voluntary: number; involuntary: number }>;
   threads: Map<number, Map<number, { name: string; user: number; system: number }>>;
   ipc: Map<number, Record<string, number>>;
-  faults: Map<number, number>;
   gc: Map<number, GcTotals>;
   at: number;
 }
 
 async function reading(pids: readonly number[]): Promise<Reading> {
-  // The preloads act on SIGWINCH: the IPC and GC counts are written, the window profile starts or ends.
-  if (has('ipc') || has('cpu-prof') || has('gc') || has('alloc-prof')) {
+  // The preloads act on SIGWINCH: the IPC and GC counts are written, the window profiles start or end.
+  if (preloads.length > 0) {
     for (const pid of pids) process.kill(pid, 'SIGWINCH');
     await sleep(100);
   }
   return {
-    split: new Map(pids.map((p) => [p, cpuSplit(p) ?? { user: 0, system: 0 }])),
+    stat: new Map(pids.map((p) => [p, processStat(p) ?? { user: 0, system: 0, minflt: 0 }])),
     ctx: new Map(pids.map((p) => [p, contextSwitches(p) ?? { voluntary: 0, involuntary: 0 }])),
     threads: new Map(pids.map((p) => [p, threadSplits(p)])),
-    ipc: ipcCounts(),
-    faults: new Map(pids.map((p) => [p, minorFaults(p) ?? 0])),
-    gc: gcTotals(),
+    ipc: new Map([...preloadFiles<{ pid: number; counts: Record<string, number> }>('ipc')].map(([pid, j]) => [pid, j.counts])),
+    gc: preloadFiles<GcTotals>('gc'),
     at: Date.now(),
   };
 }
 
 const f3 = (n: number) => n.toFixed(3);
+const newSpace = (kib?: number) => (kib === undefined ? '?' : (kib / 1024).toFixed(0));
 
 function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<string, unknown>[] {
   const wall = (b.at - a.at) / 1000;
@@ -119,8 +117,8 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
   let ts = 0;
   pids.forEach((pid, i) => {
     const role = i === 0 ? 'primary' : `worker ${i}`;
-    const u = (b.split.get(pid)!.user - a.split.get(pid)!.user) / wall;
-    const s = (b.split.get(pid)!.system - a.split.get(pid)!.system) / wall;
+    const u = (b.stat.get(pid)!.user - a.stat.get(pid)!.user) / wall;
+    const s = (b.stat.get(pid)!.system - a.stat.get(pid)!.system) / wall;
     tu += u;
     ts += s;
     const vol = (b.ctx.get(pid)!.voluntary - a.ctx.get(pid)!.voluntary) / wall;
@@ -141,13 +139,12 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
       .map((k) => [k, ((c1[k] ?? 0) - (c0[k] ?? 0)) / wall] as const)
       .filter(([, v]) => v > 0)
       .sort((x, y) => y[1] - x[1]);
-    const faults = (b.faults.get(pid)! - a.faults.get(pid)!) / wall;
+    const faults = (b.stat.get(pid)!.minflt - a.stat.get(pid)!.minflt) / wall;
     const g0 = a.gc.get(pid)?.totals ?? {};
     const g1 = b.gc.get(pid)?.totals ?? {};
     const gc = Object.keys(g1)
       .map((k) => [k, (g1[k]!.count - (g0[k]?.count ?? 0)) / wall, (g1[k]!.ms - (g0[k]?.ms ?? 0)) / wall] as const)
       .filter(([, n]) => n > 0);
-    const newSpace = (k?: number) => (k === undefined ? '?' : (k / 1024).toFixed(0));
     console.log(`${role.padEnd(9)} pid ${pid}: user ${f3(u)} + kernel ${f3(s)} = ${f3(u + s)} cores; main-thread switches ${vol.toFixed(0)} vol/s, ${inv.toFixed(0)} invol/s; ${faults.toFixed(0)} minor faults/s`);
     console.log(`          threads: ${threads.join(', ')}`);
     if (ipc.length > 0) console.log(`          ipc/s: ${ipc.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
@@ -207,10 +204,7 @@ try {
   const to = Date.now();
   summary.windowMonotonicUs = { from: monoFrom, to: Number(process.hrtime.bigint() / 1000n) };
   summary.processes = printWindow(pids, a, b);
-  summary.generatorCores = fleet.pids.map((p) => {
-    const s = cpuSplit(p);
-    return s;
-  });
+  summary.generatorCores = fleet.pids.map((p) => cpuSplit(p));
   if (straceS > 0) {
     const sums = await strace(pids, straceS);
     pids.forEach((pid, i) => console.log(`strace ${i === 0 ? 'primary' : `worker ${i}`}: ${topSyscalls(sums[pid]!, straceS)}`));
