@@ -6,7 +6,6 @@
  * against local fakes. Everything it wrote to stdout and stderr, every body and header it
  * served, and every span it exported is searched for the secrets: zero hits.
  */
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, sleep, waitFor, type TrackedClient } from './support/clients.js';
@@ -14,7 +13,7 @@ import { startFake511Upstream, type Fake511Upstream } from './support/fake-511-u
 import { startFakeGtfsUpstream, type FakeGtfsUpstream } from './support/fake-gtfs-upstream.js';
 import { recordFigure } from './support/figures.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { MAIN, startTopology, TEST_ENV, type Topology } from './support/topology.js';
+import { spawnCommand, startTopology, TEST_ENV, type Topology } from './support/topology.js';
 import { startOtlpReceiver, type OtlpReceiver } from './observability/otlp-receiver.js';
 
 const SECRET = {
@@ -97,7 +96,7 @@ describe('secrets are never printed or served', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://otel:${SECRET.otelPassword}@127.0.0.1:bad/`,
       OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${SECRET.otelHeader}`,
     };
-    const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnCommand({ ...process.env, ...env });
     let out = '';
     proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
     proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));

@@ -3,7 +3,8 @@ import { recycleTimeline } from '../bench/recycling/timeline.ts';
 import { sleep, waitFor } from './support/clients.js';
 import { recordFigure } from './support/figures.js';
 import { percent, spread, startFleet, type Fleet } from './support/fleet-run.js';
-import { runExpectingExit, startTopology, type Topology } from './support/topology.js';
+import { readFileSync } from 'node:fs';
+import { COMMAND, runExpectingExit, startTopology, type Topology } from './support/topology.js';
 
 /** Fast heartbeat and frequent data, so a short run makes thousands of polls. */
 const BUSY = { POLL_INTERVAL_MS: '200', PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '5000', DEMAND_GRACE_MS: '500' };
@@ -89,6 +90,14 @@ describe('topology: sticky by default, 0 × 400', () => {
     // At one version, a client of each worker holds the same map (compared in the tick the versions match).
     await waitFor(() => a.version === b.version, 5000, 'a client of each worker at the same version');
     expect([...a.vehicles.entries()].sort()).toEqual([...b.vehicles.entries()].sort());
+  });
+
+  it('the primary and every worker run with exactly the production command’s Node flags (none added, none lost)', () => {
+    const flags = COMMAND.args.filter((a) => a.startsWith('--'));
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    for (const pid of [sticky.proc.pid!, sticky.workerPid(1)!, sticky.workerPid(2)!]) {
+      expect(cmdline(pid).filter((a) => a.startsWith('--')), `pid ${pid}`).toEqual(flags);
+    }
   });
 
   it('websocket upgrades go to the session owner: mixed transports, 0 × 400', async () => {

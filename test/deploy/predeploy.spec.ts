@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadProduction } from '../../scripts/predeploy/production.ts';
 import type { Summary } from '../../scripts/predeploy/summary.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -90,7 +91,7 @@ describe('npm run predeploy', () => {
     expect(f.updateLatencyMs.count).toBeGreaterThan(0);
     expect(f.upstreamCalls).toBeGreaterThan(0);
     // Production settings, bound to loopback on ephemeral ports.
-    expect(r.summary.command).toEqual(['node', 'dist/main.js']);
+    expect(r.summary.command).toEqual(loadProduction().command);
     expect(r.summary.settings).toMatchObject({ WEB_CONCURRENCY: '2', MAX_SESSIONS_PER_WORKER: '40000', MIN_WORKER_LIFETIME_MS: '0', STICKY: 'true', PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
     expect(r.summary.series.length).toBeGreaterThan(10);
     expect(r.html).toMatch(/<div class="verdict PASS">PASS/);

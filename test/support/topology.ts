@@ -1,13 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../scripts/predeploy/production.ts';
+import { loadProduction, resolveCommand, ROOT } from '../../scripts/predeploy/production.ts';
 import { StartError, startService } from '../../scripts/predeploy/service.ts';
 
-/** The built entry point that `npm start` runs. */
-export const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
+/**
+ * The production command of deploy/production.json (what `npm start`, the Dockerfile and
+ * fly.toml run, V8 flags included), with `node` resolved to this Node binary. Its arguments
+ * are relative to {@link ROOT}.
+ */
+export const COMMAND = resolveCommand(loadProduction().command);
 
-/** A running `node dist/main.js` (the production command) and what it said. */
+/** The built entry point the command runs (`dist/main.js`), as an absolute path. */
+export const MAIN = path.resolve(ROOT, COMMAND.args.find((a) => a.endsWith('.js')) ?? 'dist/main.js');
+
+/** Spawns the production command in {@link ROOT} with exactly `env`, stdout and stderr piped. */
+export function spawnCommand(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(COMMAND.file, COMMAND.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A running production command (primary and workers) and what it said. */
 export interface Topology {
   port: number;
   metricsPort: number;
@@ -46,7 +58,7 @@ const inherited = (): Record<string, string> => Object.fromEntries(Object.entrie
  */
 export async function startTopology(env: Record<string, string>, timeoutMs = 45_000): Promise<Topology> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does it first)`);
-  const service = await startService({ file: process.execPath, args: [MAIN], cwd: ROOT, env: { ...inherited(), ...TEST_ENV, ...env, NODE_ENV: 'production' }, timeoutMs }).catch((e: unknown) => {
+  const service = await startService({ ...COMMAND, cwd: ROOT, env: { ...inherited(), ...TEST_ENV, ...env, NODE_ENV: 'production' }, timeoutMs }).catch((e: unknown) => {
     if (!(e instanceof StartError)) throw e;
     throw new Error(`topology: ${e.message}\nstderr:\n${e.stderr}\nlogs:\n${e.logs.map((l) => JSON.stringify(l)).join('\n')}`);
   });
@@ -66,7 +78,7 @@ export async function startTopology(env: Record<string, string>, timeoutMs = 45_
 /** Runs the production command expecting it to refuse to start; resolves with code and stderr. */
 export function runExpectingExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnCommand({ ...process.env, ...TEST_ENV, ...env });
     let stderr = '';
     proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     proc.stdout!.resume();
