@@ -9,9 +9,14 @@
  * exit 0 whatever it measured.
  *
  * Options: --kinds websocket,polling-keepalive,polling-xhr   --targets service,reference
- *           --window 25 (s)   --warm 25 (s)   --generators 2
+ *           --window 25 (s)   --warm 25 (s)   --generators 2   --repeat 1
  *          --steps-websocket 1000,2000,…   --steps-polling-keepalive …   --steps-polling-xhr …
  *          --quick (a smoke run: two small steps per kind, 5 s windows, 3 s warm-up)
+ *
+ * `--repeat K` runs every step K times per target, alternating service and reference: a
+ * target holds N if most of its runs did, and the ratios are of medians (an odd K avoids ties,
+ * which count as not held). One run of this machine moves a verdict by a step; use 3 for figures
+ * that go in the docs.
  *
  * Both defaults are one heartbeat interval (pingInterval 25 s on both servers). A window of one
  * interval counts every client's ping and pong exactly once on both targets: connects arrive in
@@ -25,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { numberArg, stringArg } from '../args.ts';
 import type { ClientKind } from './generator.ts';
-import { formatRow, HEADER, heldBy, summary } from './report.ts';
+import { formatRow, HEADER, stepFigures, summary } from './report.ts';
 import { runStep, type StepResult } from './step.ts';
 import { formatIdle, measureIdle, type IdleResult } from './idle.ts';
 import { SERVICE_OVERRIDES, startReference, startService, type Target } from './targets.ts';
@@ -47,6 +52,7 @@ const steps = (k: ClientKind) => (quick ? [100, 300] : (stringArg(`steps-${k}`)?
 const WINDOW_S = quick ? 5 : numberArg('window', 25);
 const WARM_S = quick ? 3 : numberArg('warm', 25);
 const GENERATORS = numberArg('generators', 2);
+const REPEAT = Math.max(1, Math.floor(numberArg('repeat', 1)));
 const TARGETS = (stringArg('targets') ?? 'service,reference').split(',').filter((t): t is Target['name'] => t === 'service' || t === 'reference');
 
 const starters: Record<Target['name'], () => Promise<Target>> = { service: startService, reference: startReference };
@@ -55,7 +61,7 @@ const started = new Date();
 console.log(`capacity: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${started.toISOString()}`);
 console.log(`service: node dist/main.js with deploy/production.json + ${JSON.stringify(SERVICE_OVERRIDES)}`);
 console.log(`reference: bench/capacity/reference-server.ts (socket.io 4.8.4, @socket.io/sticky 2.0.1, cluster-adapter 0.3.0, 2 workers)`);
-console.log(`window ${WINDOW_S} s per step after a ${WARM_S}-s warm-up, ${GENERATORS} generator processes\n`);
+console.log(`window ${WINDOW_S} s per step after a ${WARM_S}-s warm-up, ${GENERATORS} generator processes${REPEAT > 1 ? `, each step ${REPEAT} times per target (alternating; verdicts by majority, figures by median)` : ''}\n`);
 const idle: IdleResult[] = [];
 for (const name of TARGETS) {
   const target = await starters[name]();
@@ -72,18 +78,23 @@ console.log(HEADER);
 for (const kind of KINDS) {
   const stillHolding = new Set<Target['name']>(TARGETS);
   for (const clients of steps(kind)) {
-    for (const name of ['service', 'reference'] as const) {
-      if (!stillHolding.has(name)) continue;
-      const target = await starters[name]();
-      try {
-        const r = await runStep(target, { kind, clients, windowS: WINDOW_S, settleMs: WARM_S * 1000, generators: GENERATORS });
-        results.push(r);
-        console.log(formatRow(r));
-        if (!heldBy(r)) stillHolding.delete(name);
-      } finally {
-        await target.stop();
+    const runsAt: StepResult[] = [];
+    // Alternating (service, reference, service, …): slow drifts of this machine hit both alike.
+    for (let run = 0; run < REPEAT; run++) {
+      for (const name of ['service', 'reference'] as const) {
+        if (!stillHolding.has(name)) continue;
+        const target = await starters[name]();
+        try {
+          const r = await runStep(target, { kind, clients, windowS: WINDOW_S, settleMs: WARM_S * 1000, generators: GENERATORS });
+          runsAt.push(r);
+          console.log(formatRow(r));
+        } finally {
+          await target.stop();
+        }
       }
     }
+    results.push(...runsAt);
+    for (const step of stepFigures(runsAt)) if (!step.held) stillHolding.delete(step.target);
     if (stillHolding.size === 0) break;
   }
 }
@@ -91,5 +102,5 @@ for (const kind of KINDS) {
 console.log(`\n${summary(results).join('\n')}`);
 const out = path.resolve(import.meta.dirname, '../../artifacts', `capacity-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, warmS: WARM_S, idle, results }, null, 2));
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, cpus: os.cpus().length, overrides: SERVICE_OVERRIDES, windowS: WINDOW_S, warmS: WARM_S, repeat: REPEAT, idle, steps: stepFigures(results), results }, null, 2));
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

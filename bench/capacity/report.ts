@@ -47,30 +47,78 @@ export function formatRow(r: StepResult): string {
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
 
-/** The comparisons the capacity issue asks for, one line each, per client kind. */
+/** The middle value (the lower of the two middle ones for an even count), null for none. */
+export function median(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  return known.length === 0 ? null : known[Math.floor((known.length - 1) / 2)]!;
+}
+
+/**
+ * Every run of one target at one N (`--repeat` runs each step several times, alternating the
+ * targets), reduced to what the comparisons need: held by a strict majority of its runs, and
+ * the median of each figure. One run of this machine moves a verdict by a step; the median of
+ * alternating runs is the figure the docs trust.
+ */
+export interface StepFigures {
+  kind: StepResult['kind'];
+  target: StepResult['target'];
+  clients: number;
+  runs: number;
+  held: boolean;
+  connected: number;
+  cores: number | null;
+  kibPerClient: number | null;
+  delayP99: number | null;
+  connectCoreSecondsPerK: number | null;
+}
+
+export function stepFigures(results: readonly StepResult[]): StepFigures[] {
+  const groups = new Map<string, StepResult[]>();
+  for (const r of results) {
+    const key = `${r.kind}|${r.target}|${r.clients}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((runs) => ({
+    kind: runs[0]!.kind,
+    target: runs[0]!.target,
+    clients: runs[0]!.clients,
+    runs: runs.length,
+    held: runs.filter(heldBy).length * 2 > runs.length,
+    connected: median(runs.map((r) => r.connected))!,
+    cores: median(runs.map((r) => r.cores.server)),
+    kibPerClient: median(runs.map((r) => r.kibPerClient)),
+    delayP99: median(runs.map((r) => r.delay.p99)),
+    connectCoreSecondsPerK: median(runs.map((r) => r.connectCoreSecondsPerK)),
+  }));
+}
+
+/** The comparisons the capacity issue asks for, one line each, per client kind (medians over repeated runs). */
 export function summary(results: readonly StepResult[]): string[] {
   const lines: string[] = [];
+  const steps = stepFigures(results);
   for (const kind of [...new Set(results.map((r) => r.kind))]) {
-    const of = (target: StepResult['target']) => results.filter((r) => r.kind === kind && r.target === target);
-    const largest = (rows: StepResult[]) => rows.filter(heldBy).reduce<StepResult | undefined>((best, r) => (!best || r.clients > best.clients ? r : best), undefined);
+    const of = (target: StepResult['target']) => steps.filter((r) => r.kind === kind && r.target === target);
+    const largest = (rows: StepFigures[]) => rows.filter((r) => r.held).reduce<StepFigures | undefined>((best, r) => (!best || r.clients > best.clients ? r : best), undefined);
     const svc = largest(of('service'));
     const ref = largest(of('reference'));
-    lines.push(`${kind}: largest N held (p95 spread ≤ ${SPREAD_LIMIT_MS} ms, ≥ ${CONNECTED_SHARE * 100} % connected): service ${svc?.clients ?? 'none'}, reference ${ref?.clients ?? 'none'}, ratio ${ratio(svc?.clients, ref?.clients)}`);
-    const service400s = of('service').reduce((a, r) => a + (r.errors.connect_400 ?? 0) + (r.errors.session_400 ?? 0), 0);
-    const reference400s = of('reference').reduce((a, r) => a + (r.errors.connect_400 ?? 0) + (r.errors.session_400 ?? 0), 0);
-    lines.push(`  400s over all steps: service ${service400s}, reference ${reference400s}`);
-    if (svc) lines.push(`  service at its largest N (${svc.clients}): ${svc.clients - svc.connected} clients never connected`);
+    const runs = Math.max(...steps.filter((r) => r.kind === kind).map((r) => r.runs));
+    lines.push(`${kind}: largest N held (p95 spread ≤ ${SPREAD_LIMIT_MS} ms, ≥ ${CONNECTED_SHARE * 100} % connected${runs > 1 ? `, in most of ${runs} runs` : ''}): service ${svc?.clients ?? 'none'}, reference ${ref?.clients ?? 'none'}, ratio ${ratio(svc?.clients, ref?.clients)}`);
+    const raw = (target: StepResult['target']) => results.filter((r) => r.kind === kind && r.target === target);
+    const count400 = (rows: StepResult[]) => rows.reduce((a, r) => a + (r.errors.connect_400 ?? 0) + (r.errors.session_400 ?? 0), 0);
+    lines.push(`  400s over all steps: service ${count400(raw('service'))}, reference ${count400(raw('reference'))}`);
+    if (svc) lines.push(`  service at its largest N (${svc.clients}): ${svc.clients - svc.connected} clients never connected${runs > 1 ? ' (median)' : ''}`);
     // Equal N: the largest N both held, else the largest N both ran.
     const both = of('service').filter((s) => of('reference').some((r) => r.clients === s.clients));
-    const pick = both.filter((s) => heldBy(s) && heldBy(of('reference').find((r) => r.clients === s.clients)!)).at(-1) ?? both.at(-1);
+    const refAt = (clients: number) => of('reference').find((r) => r.clients === clients)!;
+    const pick = both.filter((s) => s.held && refAt(s.clients).held).at(-1) ?? both.at(-1);
+    const medians = runs > 1 ? ', medians' : '';
     if (pick) {
-      const refAt = of('reference').find((r) => r.clients === pick.clients)!;
-      lines.push(`  at N = ${pick.clients}: server cores ${ratio(pick.cores.server, refAt.cores.server)} the reference's (${n(pick.cores.server, 2)} vs ${n(refAt.cores.server, 2)}), KiB per client ${ratio(pick.kibPerClient, refAt.kibPerClient)} (${n(pick.kibPerClient, 1)} vs ${n(refAt.kibPerClient, 1)}), delay p99 ${ratio(pick.delay.p99, refAt.delay.p99)} (${n(pick.delay.p99)} vs ${n(refAt.delay.p99)} ms), connect work ${ratio(pick.connectCoreSecondsPerK, refAt.connectCoreSecondsPerK)} (${n(pick.connectCoreSecondsPerK, 2)} vs ${n(refAt.connectCoreSecondsPerK, 2)} core-s per 1000)`);
+      const r = refAt(pick.clients);
+      lines.push(`  at N = ${pick.clients}${medians}: server cores ${ratio(pick.cores, r.cores)} the reference's (${n(pick.cores, 3)} vs ${n(r.cores, 3)}), KiB per client ${ratio(pick.kibPerClient, r.kibPerClient)} (${n(pick.kibPerClient, 1)} vs ${n(r.kibPerClient, 1)}), delay p99 ${ratio(pick.delayP99, r.delayP99)} (${n(pick.delayP99)} vs ${n(r.delayP99)} ms), connect work ${ratio(pick.connectCoreSecondsPerK, r.connectCoreSecondsPerK)} (${n(pick.connectCoreSecondsPerK, 2)} vs ${n(r.connectCoreSecondsPerK, 2)} core-s per 1000)`);
     }
-    const at1000 = (rows: StepResult[]) => rows.find((r) => r.clients === 1000);
-    const s1 = at1000(of('service'));
-    const r1 = at1000(of('reference'));
-    if (s1 && r1) lines.push(`  at N = 1000: delivery delay p99 ${ratio(s1.delay.p99, r1.delay.p99)} the reference's (${n(s1.delay.p99)} vs ${n(r1.delay.p99)} ms)`);
+    const s1 = of('service').find((r) => r.clients === 1000);
+    const r1 = of('reference').find((r) => r.clients === 1000);
+    if (s1 && r1) lines.push(`  at N = 1000${medians}: delivery delay p99 ${ratio(s1.delayP99, r1.delayP99)} the reference's (${n(s1.delayP99)} vs ${n(r1.delayP99)} ms)`);
   }
   return lines;
 }
