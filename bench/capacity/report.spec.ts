@@ -82,5 +82,7 @@ describe('capacity report', () => {
     ]);
     expect(lines[0]).toContain('in most of 3 runs): service 2000, reference 1000, ratio 2.00×');
     expect(lines.join('\n')).toContain("at N = 1000, medians: server cores 0.67× the reference's (0.300 vs 0.450)");
+    const none = summary([row({ target: 'service', clients: 2000 }), row({ target: 'reference', clients: 2000, spread: { p50: 900, p95: 2500, p99: 2600 } })]);
+    expect(none[0]).toContain('service 2000, reference none, ratio – (the reference held none of its steps: add a smaller one for a ratio)');
   });
 });

@@ -102,7 +102,7 @@ export function summary(results: readonly StepResult[]): string[] {
     const svc = largest(of('service'));
     const ref = largest(of('reference'));
     const runs = Math.max(...steps.filter((r) => r.kind === kind).map((r) => r.runs));
-    lines.push(`${kind}: largest N held (p95 spread ≤ ${SPREAD_LIMIT_MS} ms, ≥ ${CONNECTED_SHARE * 100} % connected${runs > 1 ? `, in most of ${runs} runs` : ''}): service ${svc?.clients ?? 'none'}, reference ${ref?.clients ?? 'none'}, ratio ${ratio(svc?.clients, ref?.clients)}`);
+    lines.push(`${kind}: largest N held (p95 spread ≤ ${SPREAD_LIMIT_MS} ms, ≥ ${CONNECTED_SHARE * 100} % connected${runs > 1 ? `, in most of ${runs} runs` : ''}): service ${svc?.clients ?? 'none'}, reference ${ref?.clients ?? 'none'}, ratio ${ratio(svc?.clients, ref?.clients)}${svc && !ref ? ' (the reference held none of its steps: add a smaller one for a ratio)' : ''}`);
     const raw = (target: StepResult['target']) => results.filter((r) => r.kind === kind && r.target === target);
     const count400 = (rows: StepResult[]) => rows.reduce((a, r) => a + (r.errors.connect_400 ?? 0) + (r.errors.session_400 ?? 0), 0);
     lines.push(`  400s over all steps: service ${count400(raw('service'))}, reference ${count400(raw('reference'))}`);
