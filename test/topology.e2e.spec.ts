@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { recycleTimeline } from '../bench/recycling/timeline.ts';
 import { sleep, waitFor } from './support/clients.js';
 import { recordFigure } from './support/figures.js';
 import { percent, spread, startFleet, type Fleet } from './support/fleet-run.js';
-import { readFileSync } from 'node:fs';
 import { COMMAND, runExpectingExit, startTopology, type Topology } from './support/topology.js';
 
 /** Fast heartbeat and frequent data, so a short run makes thousands of polls. */

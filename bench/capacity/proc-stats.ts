@@ -40,15 +40,20 @@ function statOf(path: string): Stat | null {
   };
 }
 
+/** `pid`'s name, CPU seconds and minor page faults so far, from one read of its `stat` file. */
+export function processStat(pid: number): Stat | null {
+  return statOf(`/proc/${pid}/stat`);
+}
+
 /** User + system CPU seconds `pid` has used so far. */
 export function cpuSeconds(pid: number): number | null {
-  const s = statOf(`/proc/${pid}/stat`);
+  const s = processStat(pid);
   return s === null ? null : s.user + s.system;
 }
 
 /** User and kernel CPU seconds `pid` has used so far. */
 export function cpuSplit(pid: number): { user: number; system: number } | null {
-  const s = statOf(`/proc/${pid}/stat`);
+  const s = processStat(pid);
   return s === null ? null : { user: s.user, system: s.system };
 }
 
@@ -66,11 +71,6 @@ export function threadSplits(pid: number): Map<number, { name: string; user: num
     if (s) out.set(Number(tid), s);
   }
   return out;
-}
-
-/** `pid`'s name, CPU seconds and minor page faults so far, from one read of its `stat` file. */
-export function processStat(pid: number): Stat | null {
-  return statOf(`/proc/${pid}/stat`);
 }
 
 /** Voluntary and involuntary context switches of `pid`'s main thread so far (each voluntary one is a wait: epoll, a lock). */

@@ -76,7 +76,9 @@ export function stepFigures(results: readonly StepResult[]): StepFigures[] {
   const groups = new Map<string, StepResult[]>();
   for (const r of results) {
     const key = `${r.kind}|${r.target}|${r.clients}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const runs = groups.get(key);
+    if (runs) runs.push(r);
+    else groups.set(key, [r]);
   }
   return [...groups.values()].map((runs) => ({
     kind: runs[0]!.kind,
