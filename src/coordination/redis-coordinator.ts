@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
+import { nodeRedis } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { Demand } from '../demand/demand.js';
 import type { Delta, Snapshot } from '../domain/vehicle.js';
@@ -90,8 +91,8 @@ export class RedisCoordinator extends EventEmitter<CoordinatorEvents> implements
     this.demandShare = new RedisDemandShare(this.keys, opts.instanceId, DEMAND_TTL_MS, () => this.dropped('invalid_demand', 'demand entry of the wrong shape'));
     // A holder cut off from Redis polls (unpublished) at most until its deadline, once per interval.
     this.versionJump = Math.ceil((LEASE_MS - LEASE_MARGIN_MS) / Math.max(1, opts.pollIntervalMs)) + 1;
-    this.client = createClient(redisClientOptions(opts.url)) as RedisClientType;
-    this.sub = createClient(redisClientOptions(opts.url)) as RedisClientType;
+    this.client = nodeRedis().createClient(redisClientOptions(opts.url)) as RedisClientType;
+    this.sub = nodeRedis().createClient(redisClientOptions(opts.url)) as RedisClientType;
     this.client.on('error', (err: Error) => this.redisError('redis_error', err));
     this.sub.on('error', (err: Error) => this.redisError('redis_error_subscriber', err));
     this.client.on('ready', () => void this.seed());

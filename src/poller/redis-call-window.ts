@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
+import { nodeRedis } from '../shared/redis.js';
 import { BUDGET_WINDOW_MS, type Admission, type CallWindow } from './call-budget.js';
 
 /** A Redis answer slower than this counts as Redis unavailable (the poller then holds back). */
@@ -44,7 +45,7 @@ export class RedisCallWindow implements CallWindow {
     private readonly windowMs = BUDGET_WINDOW_MS,
   ) {
     this.key = `${opts.prefix}:upstream-calls`;
-    this.client = createClient({ url: opts.url });
+    this.client = nodeRedis().createClient({ url: opts.url });
     this.client.on('error', (err: Error) => opts.onError?.(err));
   }
 

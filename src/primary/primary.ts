@@ -6,7 +6,7 @@ import { uncoordinatedInstance, unsafeTopology } from '../config/topology-rules.
 import { createLogger, type Logger } from '../logging/logger.js';
 import { RefusalLog } from '../logging/refusal-log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
-import { flushTracing, stopTracing } from '../telemetry/tracing.js';
+import { flushTracing, stopTracing } from '../telemetry/tracing-control.js';
 import { Primary, type PrimaryDeps } from './arbiter.js';
 import { wirePolling } from './poll-wiring.js';
 import { Router } from './router.js';

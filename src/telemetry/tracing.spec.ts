@@ -8,7 +8,8 @@ import { VehicleStore } from '../store/vehicle-store.js';
 import { readBuildInfo, gitCommit } from './build-info.js';
 import { withoutQuery } from './redact-urls.js';
 import { traceUpstreamCall } from './spans.js';
-import { serverSpanName, startTracing, stopTracing, type Tracing } from './tracing.js';
+import { serverSpanName, startTracing } from './tracing.js';
+import { stopTracing, type Tracing } from './tracing-control.js';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();

@@ -7,15 +7,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { RedactUrls } from './redact-urls.js';
-
-/** A started tracing pipeline. */
-export interface Tracing {
-  enabled: boolean;
-  /** Exports what is buffered now. */
-  flush(): Promise<void>;
-  /** Exports what is buffered, then stops; later spans are dropped. */
-  shutdown(): Promise<void>;
-}
+import { installTracing, TRACING_OFF, type Tracing } from './tracing-control.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without it. */
@@ -34,9 +26,6 @@ export interface TracingOptions {
 /** Spans wait at most this long in a process before they are exported. */
 export const EXPORT_DELAY_MS = 5_000;
 
-const OFF: Tracing = { enabled: false, flush: async () => undefined, shutdown: async () => undefined };
-let current: Tracing = OFF;
-
 /**
  * Starts OpenTelemetry's Node SDK before Nest and the feeds load, exporting spans by OTLP/HTTP.
  * Spans come from the official instrumentations where they work under ESM, and from this code
@@ -53,10 +42,11 @@ let current: Tracing = OFF;
  *   `socket.io subscribe`.
  *
  * URLs lose their query string on every span (`RedactUrls`): upstream URLs carry the API key,
- * Engine.IO URLs the session id. Off (a no-op tracer) when no endpoint is configured.
+ * Engine.IO URLs the session id. Off (a no-op tracer) when no endpoint is configured. The
+ * pipeline it starts is the one `tracing-control.ts` flushes and stops on every exit path.
  */
 export function startTracing(opts: TracingOptions): Tracing {
-  if (!opts.endpoint && !opts.spanProcessors) return OFF;
+  if (!opts.endpoint && !opts.spanProcessors) return TRACING_OFF;
   const exporters = opts.spanProcessors ?? [
     new BatchSpanProcessor({
       exporter: new OTLPTraceExporter({ url: `${opts.endpoint!.replace(/\/$/, '')}/v1/traces` }),
@@ -84,42 +74,17 @@ export function startTracing(opts: TracingOptions): Tracing {
     ],
   });
   sdk.start();
-  current = {
+  return installTracing({
     enabled: true,
     flush: async () => {
       await Promise.all(exporters.map((p) => p.forceFlush()));
     },
     shutdown: () => sdk.shutdown(),
-  };
-  return current;
+  });
 }
 
 /** `GET /socket.io/`, `GET /api/vehicles`: method and path, no query, one name for every Engine.IO request. */
 export function serverSpanName(req: { method?: string; url?: string }): string {
   const path = (req.url ?? '/').split('?')[0]!;
   return `${req.method ?? 'GET'} ${path.startsWith('/socket.io/') ? '/socket.io/' : path}`;
-}
-
-/** Exports this process's buffered spans, waiting at most `timeoutMs`; never rejects. */
-export function flushTracing(timeoutMs: number): Promise<void> {
-  return bounded(current.flush(), timeoutMs);
-}
-
-/**
- * Exports what is buffered and stops tracing, waiting at most `timeoutMs`; never rejects.
- * Every exit path calls it before `process.exit()`, which skips `beforeExit`.
- */
-export function stopTracing(timeoutMs: number): Promise<void> {
-  const t = current;
-  current = OFF;
-  return bounded(t.shutdown(), timeoutMs);
-}
-
-function bounded(work: Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([work.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
 }

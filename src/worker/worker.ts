@@ -14,7 +14,7 @@ import { createLogger } from '../logging/logger.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
 import { RefusalLog } from '../logging/refusal-log.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { stopTracing } from '../telemetry/tracing.js';
+import { stopTracing } from '../telemetry/tracing-control.js';
 import { SECURITY_HEADERS } from './app/tokens.js';
 import { WorkerModule } from './app/worker.module.js';
 import { RecycleTriggers } from './recycle-triggers.js';
