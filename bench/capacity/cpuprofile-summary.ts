@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { numberArg } from '../args.ts';
+import { placeOf } from './profile-place.ts';
 
 interface Node {
   id: number;
@@ -30,18 +31,6 @@ if (!dir) {
 }
 const top = numberArg('top', 25);
 const { windowMonotonicUs: win } = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { windowMonotonicUs: { from: number; to: number } };
-
-/** Where a function lives: its npm package, node's own code, or this repository's file. */
-function placeOf(url: string): string {
-  if (!url) return '(native)';
-  if (url.startsWith('node:')) return url;
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm !== -1) {
-    const rest = url.slice(nm + 13).split('/');
-    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-  }
-  return url.replace(/^file:\/\/.*?\/(dist|bench|src)\//, '$1/');
-}
 
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
   const p = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Profile;

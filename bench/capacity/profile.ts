@@ -7,11 +7,12 @@
  * traces), V8 CPU profiles of every server process over the window (`--cpu-prof`, window-profile.ts),
  * minor page faults a second (from /proc), garbage collections a second by kind with their pause
  * and the new space's size (`--gc`, the gc-count.ts preload), and sampling heap profiles of the
- * window (`--alloc-prof`, alloc-profile.ts). `--warm S` holds the clients S s before the window.
+ * window (`--alloc-prof`, alloc-profile.ts; `--promoted-prof`: only what outlived the young
+ * generation). `--warm S` holds the clients S s before the window.
  * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
  *
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
- *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof]
+ *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof | --promoted-prof]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
@@ -39,10 +40,14 @@ const warmS = numberArg('warm', 5);
  * first: their handlers write their files before the profilers' handlers start (starting a
  * heap profile on a large heap takes longer than reading() waits).
  */
-const PRELOADS: Record<string, string> = { ipc: 'ipc-count.ts', gc: 'gc-count.ts', 'cpu-prof': 'window-profile.ts', 'alloc-prof': 'alloc-profile.ts' };
-const preloads = Object.entries(PRELOADS)
-  .filter(([option]) => has(option))
-  .map(([, file]) => file);
+const PRELOADS: Record<string, string> = { ipc: 'ipc-count.ts', gc: 'gc-count.ts', 'cpu-prof': 'window-profile.ts', 'alloc-prof': 'alloc-profile.ts', 'promoted-prof': 'alloc-profile.ts' };
+const preloads = [
+  ...new Set(
+    Object.entries(PRELOADS)
+      .filter(([option]) => has(option))
+      .map(([, file]) => file),
+  ),
+];
 
 const started = new Date();
 const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
@@ -50,12 +55,13 @@ mkdirSync(out, { recursive: true });
 
 /** Starts the target with the profiling options in its NODE_OPTIONS only (the generators get none). */
 async function start(): Promise<Target> {
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR };
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR, ALLOC_PROFILE: process.env.ALLOC_PROFILE };
   const opts = [saved.NODE_OPTIONS ?? ''];
   for (const file of preloads) opts.push(`--import=${path.join(import.meta.dirname, file)}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
   // Every preload writes into the output directory.
   process.env.PROFILE_DIR = out;
+  if (has('promoted-prof')) process.env.ALLOC_PROFILE = 'promoted';
   const pending = targetName === 'service' ? startService() : startReference();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
@@ -79,6 +85,8 @@ interface GcTotals {
   totals: Record<string, { count: number; ms: number }>;
   /** The new space's committed size when the reading was taken. */
   newSpaceKiB: number;
+  /** Where the resident memory was when the reading was taken (gc-count.ts). */
+  memory?: Record<'rssKiB' | 'newSpaceKiB' | 'oldSpaceKiB' | 'otherSpacesKiB' | 'heapUsedKiB' | 'externalKiB' | 'arrayBuffersKiB' | 'restKiB', number>;
 }
 
 interface Reading {
@@ -149,7 +157,9 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
     console.log(`          threads: ${threads.join(', ')}`);
     if (ipc.length > 0) console.log(`          ipc/s: ${ipc.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     if (b.gc.has(pid)) console.log(`          gc/s: ${gc.map(([k, n, ms]) => `${k} ${n.toFixed(2)} (${ms.toFixed(2)} ms)`).join(', ') || 'none'}; new space ${newSpace(a.gc.get(pid)?.newSpaceKiB)} → ${newSpace(b.gc.get(pid)?.newSpaceKiB)} MiB`);
-    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, minorFaults: faults, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc), gc: Object.fromEntries(gc.map(([k, n, ms]) => [k, { perSecond: n, msPerSecond: ms }])), newSpaceKiB: b.gc.get(pid)?.newSpaceKiB });
+    const mem = b.gc.get(pid)?.memory;
+    if (mem) console.log(`          memory MiB at the end: RSS ${newSpace(mem.rssKiB)} = new space ${newSpace(mem.newSpaceKiB)} + old space ${newSpace(mem.oldSpaceKiB)} (heap used ${newSpace(mem.heapUsedKiB)}) + other spaces ${newSpace(mem.otherSpacesKiB)} + external ${newSpace(mem.externalKiB)} (Buffers ${newSpace(mem.arrayBuffersKiB)}) + rest ${newSpace(mem.restKiB)}`);
+    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, minorFaults: faults, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc), gc: Object.fromEntries(gc.map(([k, n, ms]) => [k, { perSecond: n, msPerSecond: ms }])), newSpaceKiB: b.gc.get(pid)?.newSpaceKiB, memory: b.gc.get(pid)?.memory });
   });
   // Connections the primary handed to a worker (the service's `conn`, sticky's `sticky:connection`), from --ipc.
   const p0 = a.ipc.get(pids[0]!) ?? {};
