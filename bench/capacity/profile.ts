@@ -8,11 +8,12 @@
  * minor page faults a second (from /proc), garbage collections a second by kind with their pause
  * and the new space's size (`--gc`, the gc-count.ts preload), and sampling heap profiles of the
  * window (`--alloc-prof`, alloc-profile.ts; `--promoted-prof`: only what outlived the young
- * generation). `--warm S` holds the clients S s before the window.
+ * generation). `--handle-queue` samples the primary's per-worker queue of connections waiting
+ * for a handle acknowledgement (handle-queue.ts). `--warm S` holds the clients S s before the window.
  * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
  *
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
- *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof | --promoted-prof]
+ *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof | --promoted-prof] [--handle-queue]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
@@ -40,7 +41,7 @@ const warmS = numberArg('warm', 5);
  * first: their handlers write their files before the profilers' handlers start (starting a
  * heap profile on a large heap takes longer than reading() waits).
  */
-const PRELOADS: Record<string, string> = { ipc: 'ipc-count.ts', gc: 'gc-count.ts', 'cpu-prof': 'window-profile.ts', 'alloc-prof': 'alloc-profile.ts', 'promoted-prof': 'alloc-profile.ts' };
+const PRELOADS: Record<string, string> = { ipc: 'ipc-count.ts', 'handle-queue': 'handle-queue.ts', gc: 'gc-count.ts', 'cpu-prof': 'window-profile.ts', 'alloc-prof': 'alloc-profile.ts', 'promoted-prof': 'alloc-profile.ts' };
 const preloads = [
   ...new Set(
     Object.entries(PRELOADS)
@@ -71,7 +72,7 @@ async function start(): Promise<Target> {
 }
 
 /** The latest `<prefix>-<pid>.json` each process's preload wrote, by pid. */
-function preloadFiles<T extends { pid: number }>(prefix: 'ipc' | 'gc'): Map<number, T> {
+function preloadFiles<T extends { pid: number }>(prefix: 'ipc' | 'gc' | 'hq'): Map<number, T> {
   const m = new Map<number, T>();
   for (const f of readdirSync(out).filter((n) => n.startsWith(`${prefix}-`))) {
     const j = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as T;
@@ -96,6 +97,8 @@ interface Reading {
   threads: Map<number, Map<number, { name: string; user: number; system: number }>>;
   ipc: Map<number, Record<string, number>>;
   gc: Map<number, GcTotals>;
+  /** The primary's handle-queue samples since the previous reading (handle-queue.ts). */
+  hq: Map<number, { pid: number; samples: number; inFlight: number; p50: number; p90: number; max: number }>;
   at: number;
 }
 
@@ -111,6 +114,7 @@ async function reading(pids: readonly number[]): Promise<Reading> {
     threads: new Map(pids.map((p) => [p, threadSplits(p)])),
     ipc: new Map([...preloadFiles<{ pid: number; counts: Record<string, number> }>('ipc')].map(([pid, j]) => [pid, j.counts])),
     gc: preloadFiles<GcTotals>('gc'),
+    hq: preloadFiles('hq'),
     at: Date.now(),
   };
 }
@@ -169,6 +173,8 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
     .reduce((n, k) => n + ((p1[k] ?? 0) - (p0[k] ?? 0)), 0) / wall;
   const perConn = handed > 0 ? ` = ${(((tu + ts) / handed) * 1000).toFixed(3)} core-ms per handed connection (${handed.toFixed(0)}/s)` : '';
   console.log(`server    user ${f3(tu)} + kernel ${f3(ts)} = ${f3(tu + ts)} cores${perConn}`);
+  const hq = b.hq.get(pids[0]!);
+  if (hq) console.log(`handle queue (primary, per worker, every 50 ms): a handle in flight in ${(hq.inFlight * 100).toFixed(0)} % of samples; connections queued behind it p50 ${hq.p50}, p90 ${hq.p90}, max ${hq.max}`);
   return rows;
 }
 
