@@ -10,10 +10,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { numberArg } from './args.ts';
 import { childrenOf, rssKiB } from './capacity/proc-stats.ts';
+import { median } from './capacity/report.ts';
 import { startService } from './capacity/targets.ts';
 
 const runs = numberArg('runs', 5);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const mib = (kib: number) => (kib / 1024).toFixed(0);
 const starts: number[] = [];
 const totals: number[] = [];
@@ -30,4 +30,4 @@ for (let i = 0; i < runs; i++) {
   totals.push(total);
   console.log(`run ${i + 1}: listening after ${ms.toFixed(0)} ms; idle RSS ${rss.map(mib).join(' + ')} = ${mib(total)} MiB (primary + workers)`);
 }
-console.log(`median of ${runs}: listening after ${median(starts).toFixed(0)} ms, idle RSS ${mib(median(totals))} MiB`);
+console.log(`median of ${runs}: listening after ${median(starts)!.toFixed(0)} ms, idle RSS ${mib(median(totals)!)} MiB`);

@@ -1,13 +1,13 @@
 /**
  * A preload for profiling (`NODE_OPTIONS=--import …/gc-count.ts`, env PROFILE_DIR): counts
  * this process's garbage collections by kind (scavenge, mark-compact, incremental marking,
- * weak callbacks) with their total pause, and writes the totals and the new space's committed
- * size to `<PROFILE_DIR>/gc-<pid>.json` on SIGWINCH. V8 grows the new space (up to 2 × 64 MiB on
+ * weak callbacks) with their total pause, and writes the totals and where the resident memory is
+ * to `<PROFILE_DIR>/gc-<pid>.json` on SIGWINCH. V8 grows the new space (up to 2 × 64 MiB on
  * Node 24) while many objects survive its scavenges; the pages it commits meanwhile are minor
- * faults, which is kernel time in a process that allocates no more than another. The same file
- * carries where the resident memory is (`memory`: V8's spaces by committed size, Buffers and
- * other external memory, and the rest of the RSS: malloc, code, stacks), so a server that
- * grows more than another shows in which part. Loaded by the primary and every worker of both
+ * faults, which is kernel time in a process that allocates no more than another. `memory` is
+ * V8's spaces by committed size (the new space's among them), Buffers and other external
+ * memory, and the rest of the RSS (malloc, code, stacks), so a server that grows more than
+ * another shows in which part. Loaded by the primary and every worker of both
  * targets alike; never in production.
  */
 import { writeFileSync } from 'node:fs';
@@ -40,17 +40,19 @@ if (dir) {
     const committed = (name: string) => kib(spaces.find((s) => s.space_name === name)?.physical_space_size ?? 0);
     const m = process.memoryUsage();
     const heap = kib(spaces.reduce((a, s) => a + s.physical_space_size, 0));
+    const newSpace = committed('new_space');
+    const oldSpace = committed('old_space');
     const memory = {
       rssKiB: kib(m.rss),
-      newSpaceKiB: committed('new_space'),
-      oldSpaceKiB: committed('old_space'),
-      otherSpacesKiB: heap - committed('new_space') - committed('old_space'),
+      newSpaceKiB: newSpace,
+      oldSpaceKiB: oldSpace,
+      otherSpacesKiB: heap - newSpace - oldSpace,
       heapUsedKiB: kib(m.heapUsed),
       externalKiB: kib(m.external),
       arrayBuffersKiB: kib(m.arrayBuffers),
       /** Resident memory outside V8's heap and external memory: malloc arenas, code, stacks. */
       restKiB: kib(m.rss) - heap - kib(m.external),
     };
-    writeFileSync(path.join(dir, `gc-${process.pid}.json`), JSON.stringify({ pid: process.pid, totals, newSpaceKiB: memory.newSpaceKiB, memory }));
+    writeFileSync(path.join(dir, `gc-${process.pid}.json`), JSON.stringify({ pid: process.pid, totals, memory }));
   });
 }

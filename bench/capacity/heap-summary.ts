@@ -28,35 +28,32 @@ export function summarizeHeap(head: HeapNode): HeapSummary {
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   const onPath = new Set<string>();
   // Iterative: a deep allocation stack must not overflow this script's own.
-  const walk = (root: HeapNode): void => {
-    const stack: { n: HeapNode; name: string; mine: boolean; sub: number; next: number }[] = [];
-    const enter = (n: HeapNode) => {
-      const place = placeOf(n.callFrame.url);
-      const name = `${n.callFrame.functionName || '(anonymous)'} ${place}:${n.callFrame.lineNumber + 1}`;
-      s.totalBytes += n.selfSize;
-      add(s.self, name, n.selfSize);
-      add(s.byPlace, place, n.selfSize);
-      const mine = OURS.test(place) && !onPath.has(name);
-      if (mine) onPath.add(name);
-      stack.push({ n, name, mine, sub: n.selfSize, next: 0 });
-    };
-    enter(root);
-    while (stack.length > 0) {
-      const top = stack.at(-1)!;
-      const child = top.n.children[top.next++];
-      if (child) {
-        enter(child);
-        continue;
-      }
-      stack.pop();
-      if (top.mine) {
-        onPath.delete(top.name);
-        add(s.ours, top.name, top.sub);
-      }
-      if (stack.length > 0) stack.at(-1)!.sub += top.sub;
-    }
+  const stack: { n: HeapNode; name: string; mine: boolean; sub: number; next: number }[] = [];
+  const enter = (n: HeapNode) => {
+    const place = placeOf(n.callFrame.url);
+    const name = `${n.callFrame.functionName || '(anonymous)'} ${place}:${n.callFrame.lineNumber + 1}`;
+    s.totalBytes += n.selfSize;
+    add(s.self, name, n.selfSize);
+    add(s.byPlace, place, n.selfSize);
+    const mine = OURS.test(place) && !onPath.has(name);
+    if (mine) onPath.add(name);
+    stack.push({ n, name, mine, sub: n.selfSize, next: 0 });
   };
-  walk(head);
+  enter(head);
+  while (stack.length > 0) {
+    const top = stack.at(-1)!;
+    const child = top.n.children[top.next++];
+    if (child) {
+      enter(child);
+      continue;
+    }
+    stack.pop();
+    if (top.mine) {
+      onPath.delete(top.name);
+      add(s.ours, top.name, top.sub);
+    }
+    if (stack.length > 0) stack.at(-1)!.sub += top.sub;
+  }
   return s;
 }
 

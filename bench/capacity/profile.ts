@@ -84,10 +84,8 @@ function preloadFiles<T extends { pid: number }>(prefix: 'ipc' | 'gc' | 'hq'): M
 interface GcTotals {
   pid: number;
   totals: Record<string, { count: number; ms: number }>;
-  /** The new space's committed size when the reading was taken. */
-  newSpaceKiB: number;
-  /** Where the resident memory was when the reading was taken (gc-count.ts). */
-  memory?: Record<'rssKiB' | 'newSpaceKiB' | 'oldSpaceKiB' | 'otherSpacesKiB' | 'heapUsedKiB' | 'externalKiB' | 'arrayBuffersKiB' | 'restKiB', number>;
+  /** Where the resident memory was when the reading was taken (gc-count.ts), the new space's committed size among it. */
+  memory: Record<'rssKiB' | 'newSpaceKiB' | 'oldSpaceKiB' | 'otherSpacesKiB' | 'heapUsedKiB' | 'externalKiB' | 'arrayBuffersKiB' | 'restKiB', number>;
 }
 
 interface Reading {
@@ -120,7 +118,7 @@ async function reading(pids: readonly number[]): Promise<Reading> {
 }
 
 const f3 = (n: number) => n.toFixed(3);
-const newSpace = (kib?: number) => (kib === undefined ? '?' : (kib / 1024).toFixed(0));
+const mib = (kib?: number) => (kib === undefined ? '?' : (kib / 1024).toFixed(0));
 
 function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<string, unknown>[] {
   const wall = (b.at - a.at) / 1000;
@@ -160,10 +158,10 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
     console.log(`${role.padEnd(9)} pid ${pid}: user ${f3(u)} + kernel ${f3(s)} = ${f3(u + s)} cores; main-thread switches ${vol.toFixed(0)} vol/s, ${inv.toFixed(0)} invol/s; ${faults.toFixed(0)} minor faults/s`);
     console.log(`          threads: ${threads.join(', ')}`);
     if (ipc.length > 0) console.log(`          ipc/s: ${ipc.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-    if (b.gc.has(pid)) console.log(`          gc/s: ${gc.map(([k, n, ms]) => `${k} ${n.toFixed(2)} (${ms.toFixed(2)} ms)`).join(', ') || 'none'}; new space ${newSpace(a.gc.get(pid)?.newSpaceKiB)} → ${newSpace(b.gc.get(pid)?.newSpaceKiB)} MiB`);
+    if (b.gc.has(pid)) console.log(`          gc/s: ${gc.map(([k, n, ms]) => `${k} ${n.toFixed(2)} (${ms.toFixed(2)} ms)`).join(', ') || 'none'}; new space ${mib(a.gc.get(pid)?.memory.newSpaceKiB)} → ${mib(b.gc.get(pid)?.memory.newSpaceKiB)} MiB`);
     const mem = b.gc.get(pid)?.memory;
-    if (mem) console.log(`          memory MiB at the end: RSS ${newSpace(mem.rssKiB)} = new space ${newSpace(mem.newSpaceKiB)} + old space ${newSpace(mem.oldSpaceKiB)} (heap used ${newSpace(mem.heapUsedKiB)}) + other spaces ${newSpace(mem.otherSpacesKiB)} + external ${newSpace(mem.externalKiB)} (Buffers ${newSpace(mem.arrayBuffersKiB)}) + rest ${newSpace(mem.restKiB)}`);
-    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, minorFaults: faults, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc), gc: Object.fromEntries(gc.map(([k, n, ms]) => [k, { perSecond: n, msPerSecond: ms }])), newSpaceKiB: b.gc.get(pid)?.newSpaceKiB, memory: b.gc.get(pid)?.memory });
+    if (mem) console.log(`          memory MiB at the end: RSS ${mib(mem.rssKiB)} = new space ${mib(mem.newSpaceKiB)} + old space ${mib(mem.oldSpaceKiB)} (heap used ${mib(mem.heapUsedKiB)}) + other spaces ${mib(mem.otherSpacesKiB)} + external ${mib(mem.externalKiB)} (Buffers ${mib(mem.arrayBuffersKiB)}) + rest ${mib(mem.restKiB)}`);
+    rows.push({ role, pid, user: u, system: s, voluntary: vol, involuntary: inv, minorFaults: faults, threads: Object.fromEntries(byName), ipc: Object.fromEntries(ipc), gc: Object.fromEntries(gc.map(([k, n, ms]) => [k, { perSecond: n, msPerSecond: ms }])), memory: mem });
   });
   // Connections the primary handed to a worker (the service's `conn`, sticky's `sticky:connection`), from --ipc.
   const p0 = a.ipc.get(pids[0]!) ?? {};

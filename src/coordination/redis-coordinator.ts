@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { RedisClientType } from 'redis';
-import { nodeRedis } from '../shared/redis.js';
 import type { Logger } from 'pino';
+import type { RedisClientType } from 'redis';
 import type { Demand } from '../demand/demand.js';
 import type { Delta, Snapshot } from '../domain/vehicle.js';
 import type { FeedStatus } from '../poller/feed-status.js';
+import { nodeRedis } from '../shared/redis.js';
 import { parseCoordinationMessage, type CoordinationMessage } from './coordination-messages.js';
 import type { CoordinationState, Coordinator, CoordinatorEvents } from './coordinator.js';
 import { FenceFilter } from './fence-filter.js';
