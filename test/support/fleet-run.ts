@@ -13,6 +13,8 @@ export interface Fleet {
   bad: () => number;
   /** 400 answers for sessions this deployment ended (the protocol's answer), by both proxies. */
   ended: () => number;
+  /** Every polling 400 answer, defective or not, counted by both proxies. */
+  all400s: () => number;
   /** The first 400/403/5xx answers of each proxy: request, status, cause header and body. */
   badSamples: () => string[];
   close: () => Promise<void>;
@@ -40,6 +42,7 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
     polls: () => pooled.counts.polls + fresh.counts.polls,
     bad: () => defect400s(pooled.counts) + defect400s(fresh.counts),
     ended: () => pooled.counts.sessionUnknown.ended + fresh.counts.sessionUnknown.ended,
+    all400s: () => (pooled.counts.byStatus['400'] ?? 0) + (fresh.counts.byStatus['400'] ?? 0),
     badSamples: () => [...pooled.counts.badSamples, ...fresh.counts.badSamples],
     close: async () => {
       for (const c of clients) c.close();
