@@ -2,7 +2,9 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from './support/clients.js';
 import { recordFigure } from './support/figures.js';
+import { scrape, sumOf } from './observability/metrics-text.js';
 import { rawExchange } from './support/raw-http.js';
+import { waitUntil } from './support/wait.js';
 import { runExpectingExit, startTopology, type Topology } from './support/topology.js';
 
 let app: Topology | undefined;
@@ -85,16 +87,21 @@ describe('router: caps and dead workers', () => {
   });
 
   it('connections queued behind a hand-off to a worker that dies are answered 503, not left hanging', async () => {
-    app = await startTopology({ WEB_CONCURRENCY: '2', WORKER_TIMEOUT_MS: '2000' });
+    // The heartbeat timeout leaves time for a scrape, which waits up to 2 s for the stopped worker.
+    app = await startTopology({ WEB_CONCURRENCY: '2', WORKER_TIMEOUT_MS: '4000' });
     const pid = app.workerPid(1)!;
     process.kill(pid, 'SIGSTOP');
     // Requests for a (made-up) session of worker 1 go to worker 1, which cannot take them.
     const sid = `1.${'A'.repeat(20)}`;
     const pending = Array.from({ length: 20 }, () =>
-      rawExchange(app!.port, [`GET /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: t\r\n\r\n`], { timeoutMs: 8_000 }),
+      rawExchange(app!.port, [`GET /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: t\r\n\r\n`], { timeoutMs: 10_000 }),
     );
-    await waitFor(() => app!.logs.some((l) => l.event === 'worker_exit'), 6_000, 'worker 1 killed');
+    // All 20 wait for the stopped worker: one hand-off in flight, 19 behind it in the lane.
+    const pendingGauge = async () => sumOf(await scrape(app!.metricsPort), 'transit_router_handoffs_pending');
+    await waitUntil(pendingGauge, (n) => n === 20, 3_000, 'transit_router_handoffs_pending = 20', 50);
+    await waitFor(() => app!.logs.some((l) => l.event === 'worker_exit'), 8_000, 'worker 1 killed');
     const answers = await Promise.all(pending);
+    expect(await pendingGauge()).toBe(0);
     const statuses = answers.map((a) => a?.status ?? 'hung');
     const hung = statuses.filter((s) => s === 'hung').length;
     recordFigure('router: hand-offs to a dead worker', { sent: 20, statuses: countBy(statuses), longestWaitFromSendMs: Math.max(...answers.map((a) => (a ? a.ms : 0))) });

@@ -96,7 +96,7 @@ interface Reading {
   ipc: Map<number, Record<string, number>>;
   gc: Map<number, GcTotals>;
   /** The primary's handle-queue samples since the previous reading (handle-queue.ts). */
-  hq: Map<number, { pid: number; samples: number; inFlight: number; p50: number; p90: number; max: number }>;
+  hq: Map<number, { pid: number; samples: number; inFlight: number; p50: number; p90: number; max: number; lane?: { p50: number; p90: number; max: number } }>;
   at: number;
 }
 
@@ -172,7 +172,10 @@ function printWindow(pids: readonly number[], a: Reading, b: Reading): Record<st
   const perConn = handed > 0 ? ` = ${(((tu + ts) / handed) * 1000).toFixed(3)} core-ms per handed connection (${handed.toFixed(0)}/s)` : '';
   console.log(`server    user ${f3(tu)} + kernel ${f3(ts)} = ${f3(tu + ts)} cores${perConn}`);
   const hq = b.hq.get(pids[0]!);
-  if (hq) console.log(`handle queue (primary, per worker, every 50 ms): a handle in flight in ${(hq.inFlight * 100).toFixed(0)} % of samples; connections queued behind it p50 ${hq.p50}, p90 ${hq.p90}, max ${hq.max}`);
+  if (hq) {
+    const lane = hq.lane ? `; waiting in the service's lane p50 ${hq.lane.p50}, p90 ${hq.lane.p90}, max ${hq.lane.max}` : '';
+    console.log(`handle queue (primary, per worker, every 50 ms): a handle in flight in ${(hq.inFlight * 100).toFixed(0)} % of samples; queued in Node behind it p50 ${hq.p50}, p90 ${hq.p90}, max ${hq.max}${lane}`);
+  }
   return rows;
 }
 

@@ -11,6 +11,7 @@ import {
   ENGINE_CONNECTION_ERRORS_TOTAL,
   POLLING_REQUESTS_TOTAL,
   ROUTER_OPEN_CONNECTIONS,
+  ROUTER_HANDOFFS_PENDING,
   ROUTER_REFUSED_TOTAL,
   SESSION_UNKNOWN_TOTAL,
   SESSIONS_LOST_TOTAL,
@@ -295,13 +296,15 @@ export function overviewDashboard(): JsonObject {
       timeseries({
         title: 'Router: open connections and refusals',
         description:
-          'Connections open on the public port (left; capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP) and ' +
+          'Connections open on the public port (left; capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP), ' +
+          'connections handed to a worker that has not taken them yet (left, near 0 when workers keep up) and ' +
           'connections the router answered itself per minute, by reason (right): bad_request, max_connections, ' +
           'max_connections_per_ip, no_worker, worker_gone; and client events refused by the per-socket limit ' +
           '(socket event_rate), clients cut for flooding or unread output (socket flood_disconnect, output_buffer), and ' +
           '429s of the per-address limits (rate limited: handshake, api_vehicles).',
         queries: [
           { expr: `sum(${ROUTER_OPEN_CONNECTIONS})`, legend: 'open connections' },
+          { expr: `sum(${ROUTER_HANDOFFS_PENDING})`, legend: 'hand-offs pending' },
           { expr: `sum by (reason) (rate(${ROUTER_REFUSED_TOTAL}[5m])) * 60`, legend: 'refused: {{reason}}' },
           { expr: `sum by (reason) (rate(${SOCKET_LIMITED_TOTAL}[5m])) * 60`, legend: 'refused: socket {{reason}}' },
           { expr: `sum by (route) (rate(${HTTP_RATE_LIMITED_TOTAL}[5m])) * 60`, legend: 'refused: rate limited {{route}}' },

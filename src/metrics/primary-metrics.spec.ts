@@ -15,7 +15,7 @@ describe('transit_build_info and transit_settings_info', () => {
       },
       false,
     );
-    const m = new PrimaryMetrics(config, { pollerActive: () => false, viewers: () => 0, lastSuccessAt: () => null, startedAt: Date.now(), openConnections: () => 0 });
+    const m = new PrimaryMetrics(config, { pollerActive: () => false, viewers: () => 0, lastSuccessAt: () => null, startedAt: Date.now(), openConnections: () => 0, handoffsPending: () => 0 });
     const text = await m.registry.metrics();
     const build = /^transit_build_info\{(.*)\} 1$/m.exec(text);
     expect(build?.[1]).toMatch(/^version="\d+\.\d+\.\d+[^"]*",node="v\d+\.\d+\.\d+",commit="([0-9a-f]{12}|unknown)"$/);

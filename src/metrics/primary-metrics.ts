@@ -14,6 +14,8 @@ export interface PrimaryGaugeSources {
   startedAt: number;
   /** Connections open on the public port. */
   openConnections: () => number;
+  /** Connections handed to a worker that has not taken them yet. */
+  handoffsPending: () => number;
   /** How the budget paces the poller (interval, budget, calls per poll). */
   pacing?: Pacing;
   /** The interval in use now (with agencies it follows the watched set); default `pacing.intervalMs`. */
@@ -47,6 +49,7 @@ export class PrimaryMetrics {
     this.routerRefused = counter(M.ROUTER_REFUSED_TOTAL, r);
     zero(this.routerRefused, 'reason', M.ROUTER_REFUSAL_REASONS);
     gauge(M.ROUTER_OPEN_CONNECTIONS, r, (g) => g.set(live.openConnections()));
+    gauge(M.ROUTER_HANDOFFS_PENDING, r, (g) => g.set(live.handoffsPending()));
     gauge(M.POLLER_ACTIVE, r, (g) => g.set(live.pollerActive() ? 1 : 0));
     gauge(M.DEMAND_VIEWERS, r, (g) => g.set(live.viewers()));
     const agencies = live.agencies;

@@ -6,7 +6,7 @@ import { computeDemand, viewerCount, type ViewerReport } from '../demand/demand.
 import { createFeed } from '../feed/feed.factory.js';
 import type { PrimaryMessage } from '../ipc/messages.js';
 import type { Logger } from '../logging/logger.js';
-import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import { PrimaryMetrics, type PrimaryGaugeSources } from '../metrics/primary-metrics.js';
 import { createBudget } from '../poller/budget.factory.js';
 import { PollController } from '../poller/poll-controller.js';
 import { VehicleStore } from '../store/vehicle-store.js';
@@ -43,7 +43,7 @@ export interface Polling {
  * and wires them to each other and to the workers (`sink`): snapshots and status go out to every
  * worker; leadership turns the poller on and off; demand is the sum of the workers' reports.
  */
-export function wirePolling(config: Config, logger: Logger, sink: WorkerSink, openConnections: () => number): Polling {
+export function wirePolling(config: Config, logger: Logger, sink: WorkerSink, router: Pick<PrimaryGaugeSources, 'openConnections' | 'handoffsPending'>): Polling {
   const reports = new Map<number, ViewerReport>();
   const localDemand = () => computeDemand(reports.values(), Date.now(), 2 * config.FALLBACK_INTERVAL_MS);
   const demand = () => coordinator.demand(localDemand());
@@ -66,7 +66,7 @@ export function wirePolling(config: Config, logger: Logger, sink: WorkerSink, op
     // A follower never polls: its data is as fresh as the leader's last success, or the snapshot it adopted.
     lastSuccessAt: () => newest(poller.feedStatus.lastSuccessAt, leaderSuccessAt, store.snapshot?.generatedAt ?? null),
     startedAt: Date.now(),
-    openConnections,
+    ...router,
     pacing,
     effectiveIntervalMs: () => poller.feedStatus.budget?.effectiveIntervalMs ?? pacing.intervalMs,
     unauthorized: () => poller.feedStatus.state === 'unauthorized',

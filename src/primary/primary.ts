@@ -8,6 +8,7 @@ import { RefusalLog } from '../logging/refusal-log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { flushTracing, stopTracing } from '../telemetry/tracing-control.js';
 import { Primary, type PrimaryDeps } from './arbiter.js';
+import { laneOf } from './handle-lane.js';
 import { wirePolling } from './poll-wiring.js';
 import { Router } from './router.js';
 import { Supervisor } from './supervisor.js';
@@ -47,7 +48,10 @@ function primaryDeps(config: Config, logger: Logger): PrimaryDeps {
     logger,
   });
   let router: Router | undefined;
-  const polling = wirePolling(config, logger, supervisor, () => router?.openConnections ?? 0);
+  const polling = wirePolling(config, logger, supervisor, {
+    openConnections: () => router?.openConnections ?? 0,
+    handoffsPending: () => router?.handoffsPending ?? 0,
+  });
   const collector = new WorkerMetricsCollector(supervisor);
   const metricsServer = new MetricsServer(
     { collectWorkers: (ms) => collector.collectWorkers(ms), primaryMetrics: () => polling.metrics.registry.getMetricsAsJSON() },
@@ -69,10 +73,7 @@ function primaryDeps(config: Config, logger: Logger): PrimaryDeps {
         send: (workerId, cid, socket: Socket, head, failed) => {
           const worker = supervisor.worker(workerId);
           if (!worker?.isConnected()) return false;
-          worker.send({ t: 'conn', cid, head }, socket, { keepOpen: false }, (err) => {
-            if (err) failed();
-          });
-          return true;
+          return laneOf(worker.process).send({ t: 'conn', cid, head }, socket, failed);
         },
         refused: (reason) => polling.metrics.routerRefused.inc({ reason }),
         refusals: new RefusalLog(logger),

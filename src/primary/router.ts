@@ -105,6 +105,11 @@ export class Router {
     return this.ledger.size;
   }
 
+  /** Connections handed to a worker that has not yet said it took them (in flight or waiting in its lane). */
+  get handoffsPending(): number {
+    return this.inFlight.size;
+  }
+
   /** The worker took these connections (its IPC acknowledgement of our message). */
   acknowledged(cids: readonly number[]): void {
     for (const cid of cids) this.inFlight.delete(cid);

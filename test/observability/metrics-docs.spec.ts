@@ -34,6 +34,7 @@ const EXPECTED = [
   'transit_broadcast_duration_seconds',
   'transit_router_refused_total',
   'transit_router_open_connections',
+  'transit_router_handoffs_pending',
   'transit_worker_restarts_total',
   'transit_poll_interval_seconds',
   'transit_upstream_daily_budget',
