@@ -70,6 +70,7 @@ export const BROADCAST_DURATION_SECONDS = 'transit_broadcast_duration_seconds';
 export const ROUTER_REFUSED_TOTAL = 'transit_router_refused_total';
 /** Gauge: connections open on the public port, whichever worker holds them. */
 export const ROUTER_OPEN_CONNECTIONS = 'transit_router_open_connections';
+/** Gauge: connections handed to a worker that has not taken them yet (handle-lane.ts). */
 export const ROUTER_HANDOFFS_PENDING = 'transit_router_handoffs_pending';
 /** Counter {reason}: worker processes replaced by the primary. */
 export const WORKER_RESTARTS_TOTAL = 'transit_worker_restarts_total';

@@ -122,7 +122,7 @@ describe('HandleLane', () => {
     expect(failed).toEqual([2, 3, 4, 5]);
   });
 
-  it('keeps the order across thousands of sockets (the FIFO compacts as it goes)', () => {
+  it('keeps the order across thousands of sockets, sent while others wait', () => {
     const { channel, send } = setup();
     for (let cid = 1; cid <= 5000; cid++) send(cid);
     for (let i = 0; i < 2500; i++) channel.ack();

@@ -20,9 +20,6 @@ interface Waiting {
   failed: () => void;
 }
 
-/** At most this many sent entries stay at the front of the FIFO before it is compacted. */
-const COMPACT_AFTER = 1024;
-
 /**
  * Hands sockets to one worker one at a time, each when the previous is acknowledged.
  *
@@ -39,8 +36,8 @@ const COMPACT_AFTER = 1024;
  * channel closes, whatever waits is failed at once (the router answers 503).
  */
 export class HandleLane {
+  /** Oldest first (V8's `shift` trims the front in place: O(1) at these lengths). */
   private readonly fifo: Waiting[] = [];
-  private head = 0;
   /** Node without `_handleQueue` (a future change): hand every socket straight to Node. */
   private readonly direct: boolean;
 
@@ -57,7 +54,7 @@ export class HandleLane {
 
   /** Sockets waiting for their turn (not counting the one in flight). */
   get waiting(): number {
-    return this.fifo.length - this.head;
+    return this.fifo.length;
   }
 
   /** Queues `socket` for the worker; false when the channel is closed (the caller answers). */
@@ -75,20 +72,7 @@ export class HandleLane {
 
   /** Writes waiting sockets while nothing is in flight: one, or more if writes fail at once. */
   private pump(): void {
-    while (this.waiting > 0 && !this.inFlight() && this.channel.connected) this.write(this.take());
-  }
-
-  private take(): Waiting {
-    const entry = this.fifo[this.head]!;
-    this.fifo[this.head++] = undefined as unknown as Waiting;
-    if (this.head === this.fifo.length) {
-      this.fifo.length = 0;
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.fifo.length) {
-      this.fifo.splice(0, this.head);
-      this.head = 0;
-    }
-    return entry;
+    while (this.fifo.length > 0 && !this.inFlight() && this.channel.connected) this.write(this.fifo.shift()!);
   }
 
   private write(entry: Waiting): void {
@@ -101,7 +85,7 @@ export class HandleLane {
   }
 
   private failAll(): void {
-    while (this.waiting > 0) this.take().failed();
+    for (const entry of this.fifo.splice(0)) entry.failed();
   }
 }
 

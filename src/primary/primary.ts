@@ -72,7 +72,8 @@ function primaryDeps(config: Config, logger: Logger): PrimaryDeps {
         table,
         send: (workerId, cid, socket: Socket, head, failed) => {
           const worker = supervisor.worker(workerId);
-          if (!worker?.isConnected()) return false;
+          // The lane refuses (false) when the worker's channel is closed.
+          if (!worker) return false;
           return laneOf(worker.process).send({ t: 'conn', cid, head }, socket, failed);
         },
         refused: (reason) => polling.metrics.routerRefused.inc({ reason }),

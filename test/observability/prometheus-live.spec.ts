@@ -249,8 +249,8 @@ describe('double entry: what the clients count equals what the service counts', 
     );
 
     // Every 400 the proxies relayed: the service's counter has no cause label, so it also counts
-    // the protocol's answer to a poll for a session that just ended (a client's close POST on
-    // the owner racing its GET on the other worker).
+    // the protocol's answer to a poll that reaches a session's owner after the session closed
+    // there (a ping timeout, the client's close), which the proxies' defect count leaves out.
     const proxy400 = fleet.all400s();
     const proxyEnded400 = fleet.ended();
     const metric400 = sumOf(metrics, 'transit_polling_requests_total', { status: '400' });
