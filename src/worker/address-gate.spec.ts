@@ -7,18 +7,18 @@ const ENGINE = '/socket.io/';
 
 describe('limitedRoute', () => {
   it('counts handshakes (no sid, as Engine.IO reads it) and /api/vehicles as Express routes it', () => {
-    expect(limitedRoute('GET', '/socket.io/?EIO=4&transport=polling', ENGINE)).toBe('handshake');
-    expect(limitedRoute('GET', '/socket.io/?EIO=4&transport=websocket', ENGINE)).toBe('handshake');
-    expect(limitedRoute('GET', '/socket.io/?EIO=4&transport=polling&sid=abc', ENGINE)).toBeNull();
+    expect(limitedRoute({ method: 'GET', url: '/socket.io/?EIO=4&transport=polling' }, ENGINE)).toBe('handshake');
+    expect(limitedRoute({ method: 'GET', url: '/socket.io/?EIO=4&transport=websocket' }, ENGINE)).toBe('handshake');
+    expect(limitedRoute({ method: 'GET', url: '/socket.io/?EIO=4&transport=polling&sid=abc' }, ENGINE)).toBeNull();
     // Engine.IO takes the last of repeated parameters, and an empty sid is a handshake.
-    expect(limitedRoute('GET', '/socket.io/?EIO=4&transport=polling&sid=', ENGINE)).toBe('handshake');
-    expect(limitedRoute('GET', '/socket.io/?sid=abc&sid=', ENGINE)).toBe('handshake');
-    expect(limitedRoute('GET', '/api/vehicles?routes=N', ENGINE)).toBe('api_vehicles');
-    expect(limitedRoute('GET', '/API/Vehicles/', ENGINE)).toBe('api_vehicles');
-    expect(limitedRoute('HEAD', '/api/vehicles', ENGINE)).toBe('api_vehicles');
-    expect(limitedRoute('GET', '/api/config', ENGINE)).toBeNull();
-    expect(limitedRoute('GET', '/healthz', ENGINE)).toBeNull();
-    expect(limitedRoute('GET', undefined, ENGINE)).toBeNull();
+    expect(limitedRoute({ method: 'GET', url: '/socket.io/?EIO=4&transport=polling&sid=' }, ENGINE)).toBe('handshake');
+    expect(limitedRoute({ method: 'GET', url: '/socket.io/?sid=abc&sid=' }, ENGINE)).toBe('handshake');
+    expect(limitedRoute({ method: 'GET', url: '/api/vehicles?routes=N' }, ENGINE)).toBe('api_vehicles');
+    expect(limitedRoute({ method: 'GET', url: '/API/Vehicles/' }, ENGINE)).toBe('api_vehicles');
+    expect(limitedRoute({ method: 'HEAD', url: '/api/vehicles' }, ENGINE)).toBe('api_vehicles');
+    expect(limitedRoute({ method: 'GET', url: '/api/config' }, ENGINE)).toBeNull();
+    expect(limitedRoute({ method: 'GET', url: '/healthz' }, ENGINE)).toBeNull();
+    expect(limitedRoute({ method: 'GET', url: undefined }, ENGINE)).toBeNull();
   });
 });
 

@@ -7,6 +7,7 @@ import type { SecurityHeaders } from '../http/security-headers.js';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import type { RateLimitedRouteLabel } from '../metrics/metric-names.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { engineQuery } from './engine-query.js';
 
 /** Length of one counting window of the per-address limits (the settings are per minute). */
 export const ADDRESS_WINDOW_S = 60;
@@ -22,13 +23,14 @@ export type Verdict = { allowed: true } | { allowed: false; retryAfterS: number 
  * upgrades of existing sessions are not. `/api/vehicles` matches as Express routes it (any case,
  * optional trailing slash).
  */
-export function limitedRoute(method: string | undefined, url: string | undefined, enginePath: string): RateLimitedRouteLabel | null {
+export function limitedRoute(req: Pick<IncomingMessage, 'method' | 'url'>, enginePath: string): RateLimitedRouteLabel | null {
+  const url = req.url;
   if (!url) return null;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  // Engine.IO keeps the last of repeated parameters, and an empty sid means a handshake: so here too.
-  if (path.startsWith(enginePath)) return new URLSearchParams(q === -1 ? '' : url.slice(q + 1)).getAll('sid').at(-1) ? null : 'handshake';
-  if ((method === 'GET' || method === 'HEAD') && /^\/api\/vehicles\/?$/i.test(path)) return 'api_vehicles';
+  // The sid as Engine.IO reads it (the last of repeated parameters; an empty one means a handshake).
+  if (path.startsWith(enginePath)) return engineQuery(req).sid ? null : 'handshake';
+  if ((req.method === 'GET' || req.method === 'HEAD') && /^\/api\/vehicles\/?$/i.test(path)) return 'api_vehicles';
   return null;
 }
 
@@ -47,7 +49,7 @@ export class AddressLimits {
 
   /** The route and address key `req` counts against, or null when no limit applies to it. */
   subject(req: IncomingMessage, enginePath: string): { route: RateLimitedRouteLabel; key: string } | null {
-    const route = limitedRoute(req.method, req.url, enginePath);
+    const route = limitedRoute(req, enginePath);
     if (!route || !this.limiters[route]) return null;
     return { route, key: addressKey(clientAddress(req.headers, req.socket.remoteAddress, this.trustProxy)) };
   }

@@ -15,15 +15,21 @@ export type SessionDecision =
   | { kind: 'handshake-elsewhere'; port: number }
   | { kind: 'refuse-stopping' };
 
-/** What the decision needs to know; every field is a plain value or a lookup. */
-export interface SessionFacts {
-  me: number;
-  instance: string | undefined;
-  sticky: boolean;
+/** What one request brings to the decision. */
+export interface SessionRequest {
+  /** The request's `sid` as Engine.IO reads it; null or empty for a handshake. */
+  sid: string | null | undefined;
+  /** This worker is draining. */
   draining: boolean;
   /** The request came over the loopback forwarding path from a sibling worker. */
   forwarded: boolean;
-  sid: string | null;
+}
+
+/** What the decision looks up: this worker, its settings and its view of the others (built once per worker). */
+export interface SessionLookups {
+  me: number;
+  instance: string | undefined;
+  sticky: boolean;
   hasSession: (sid: string) => boolean;
   /** This worker issued `sid` and has closed it. */
   closedHere: (sid: string) => boolean;
@@ -34,6 +40,14 @@ export interface SessionFacts {
   acceptingPeer: () => number | undefined;
 }
 
+// The answers without a payload, shared: the guard decides on every poll.
+const ENGINE: SessionDecision = Object.freeze({ kind: 'engine' });
+const REFUSE_STOPPING: SessionDecision = Object.freeze({ kind: 'refuse-stopping' });
+const ENDED: SessionDecision = Object.freeze({ kind: 'unknown', cause: 'ended', answer: 'engine' });
+const ENDED_SELF: SessionDecision = Object.freeze({ kind: 'unknown', cause: 'ended', answer: 'self' });
+const UNKNOWN: SessionDecision = Object.freeze({ kind: 'unknown', cause: 'unknown', answer: 'engine' });
+const MISROUTED: SessionDecision = Object.freeze({ kind: 'unknown', cause: 'misrouted', answer: 'engine' });
+
 /**
  * The guard's rule, as the Engine.IO v4 reference server would answer plus our routing:
  * a session held here goes to Engine.IO; one held by a live sibling is forwarded; one that
@@ -41,25 +55,25 @@ export interface SessionFacts {
  * `400 Session ID unknown` with cause `ended`; an id never issued here is `unknown`; one
  * that a live sibling holds but that reached us without stickiness is `misrouted`.
  */
-export function decideSession(f: SessionFacts): SessionDecision {
-  const sid = f.sid;
+export function decideSession(r: SessionRequest, f: SessionLookups): SessionDecision {
+  const sid = r.sid;
   if (!sid) {
-    if (!f.draining || f.forwarded || !f.sticky) return { kind: 'engine' };
+    if (!r.draining || r.forwarded || !f.sticky) return ENGINE;
     const port = f.acceptingPeer();
-    return port ? { kind: 'handshake-elsewhere', port } : { kind: 'refuse-stopping' };
+    return port ? { kind: 'handshake-elsewhere', port } : REFUSE_STOPPING;
   }
-  if (f.hasSession(sid)) return { kind: 'engine' };
-  if (f.closedHere(sid)) return { kind: 'unknown', cause: 'ended', answer: 'engine' };
+  if (f.hasSession(sid)) return ENGINE;
+  if (f.closedHere(sid)) return ENDED;
   const elsewhere = f.sticky ? foreignInstance(sid, f.instance) : null;
   if (elsewhere) return { kind: 'replay', instance: elsewhere };
   const owner = ownerOfSession(sid);
-  if (owner === null || owner === f.me) return { kind: 'unknown', cause: 'unknown', answer: 'engine' };
+  if (owner === null || owner === f.me) return UNKNOWN;
   const port = f.portOf(owner);
   if (port) {
     // Without stickiness (or on a forwarded hop that still missed) this is the seed's bug.
-    if (!f.sticky || f.forwarded) return { kind: 'unknown', cause: 'misrouted', answer: 'engine' };
+    if (!f.sticky || r.forwarded) return MISROUTED;
     return { kind: 'forward', port };
   }
-  if (f.isGone(owner)) return { kind: 'unknown', cause: 'ended', answer: 'self' };
-  return { kind: 'unknown', cause: 'unknown', answer: 'engine' };
+  if (f.isGone(owner)) return ENDED_SELF;
+  return UNKNOWN;
 }

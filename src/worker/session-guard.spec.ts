@@ -151,6 +151,22 @@ describe('installSessionGuard: long-polling', () => {
     expect(s.warned.map((w) => w.reason)).toEqual(['session_unknown']);
   });
 
+  it('a repeated sid is decided on the value Engine.IO serves (the last), and Engine.IO reuses the guard’s parse', async () => {
+    const s = await setup();
+    const sid = (JSON.parse((await request(s.port, POLL)).body.slice(1)) as { sid: string }).sid;
+    const prepare = vi.spyOn(URL.prototype, 'searchParams', 'get');
+    // Held here first, a sibling's last: Engine.IO would serve the sibling's, so it is relayed.
+    const relayed = await request(s.port, `${POLL}&sid=${sid}&sid=${newSessionId(SIBLING)}`);
+    expect(relayed.body).toMatch(/^sibling answered /);
+    // A sibling's first, held here last: Engine.IO's to answer, from the session.
+    const served = await request(s.port, `${POLL}&sid=${newSessionId(SIBLING)}&sid=${sid}`, { method: 'POST', body: '40', headers: { 'Content-Type': 'text/plain' } });
+    expect([served.status, served.body]).toEqual([200, 'ok']);
+    // One WHATWG parse per request (the guard's), none by Engine.IO's Server.prepare.
+    expect(prepare).toHaveBeenCalledTimes(2);
+    prepare.mockRestore();
+    expect(s.siblingSaw).toHaveLength(1);
+  });
+
   it('a session of a worker that is gone: the guard answers the same 400 bytes itself, tagged `ended`, not logged', async () => {
     const s = await setup();
     const res = await request(s.port, `${POLL}&sid=${newSessionId(GONE)}`);

@@ -10,7 +10,8 @@ import type { AddressGate } from './address-gate.js';
 import type { ClosedSessions } from './closed-sessions.js';
 import { refuseRawSocket } from '../http/raw-refusals.js';
 import { FORWARDED_HEADER, forwardRequest, forwardUpgrade } from './forward.js';
-import { decideSession, type SessionDecision } from './session-decision.js';
+import { engineQuery } from './engine-query.js';
+import { decideSession, type SessionDecision, type SessionLookups } from './session-decision.js';
 import { abortUpgradeSessionUnknown, answerSessionUnknown, tagSessionUnknown } from './session-unknown.js';
 import type { WorkerDirectory } from './worker-directory.js';
 
@@ -51,21 +52,22 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
  * counts every long-polling response by method and status.
  */
 export function installSessionGuard(server: Server, opts: SessionGuardOptions): void {
+  const o: Guard = { ...opts, lookups: lookupsOf(opts), countFinished: countFinishedPoll(opts.metrics) };
   const downstream = server.listeners('request') as Listener[];
   server.removeAllListeners('request');
   const passOn: Listener = (req, res) => {
     for (const l of downstream) l.call(server, req, res);
   };
   const route = (req: IncomingMessage, res: ServerResponse, forwarded: boolean) => {
-    if (!req.url?.startsWith(opts.enginePath)) return passOn(req, res);
-    onRequest(req, res, forwarded, passOn, opts);
+    if (!req.url?.startsWith(o.enginePath)) return passOn(req, res);
+    onRequest(req, res, forwarded, passOn, o);
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const forwarded = trustForwarded(req, opts);
+    const forwarded = trustForwarded(req, o);
     // A request a sibling forwarded was counted there.
-    const gated = forwarded ? null : opts.gate?.request(req, res);
+    const gated = forwarded ? null : o.gate?.request(req, res);
     if (!gated) return route(req, res, forwarded);
-    void gated.then((go) => (go ? route(req, res, forwarded) : countRefusedPoll(req, opts)));
+    void gated.then((go) => (go ? route(req, res, forwarded) : countRefusedPoll(req, o)));
   });
   const upgrades = server.listeners('upgrade') as UpgradeListener[];
   server.removeAllListeners('upgrade');
@@ -74,12 +76,12 @@ export function installSessionGuard(server: Server, opts: SessionGuardOptions): 
   };
   const routeUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean) => {
     // Engine.IO would end a foreign upgrade after 1 s without a status line.
-    if (!req.url?.startsWith(opts.enginePath)) return refuseRawSocket(socket, 400, `upgrades are served on ${opts.enginePath} only\n`);
-    onUpgrade(req, socket, head, forwarded, passUpgrade, opts);
+    if (!req.url?.startsWith(o.enginePath)) return refuseRawSocket(socket, 400, `upgrades are served on ${o.enginePath} only\n`);
+    onUpgrade(req, socket, head, forwarded, passUpgrade, o);
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const forwarded = trustForwarded(req, opts);
-    const gated = forwarded ? null : opts.gate?.upgrade(req, socket);
+    const forwarded = trustForwarded(req, o);
+    const gated = forwarded ? null : o.gate?.upgrade(req, socket);
     if (!gated) return routeUpgrade(req, socket, head, forwarded);
     void gated.then((go) => go && routeUpgrade(req, socket, head, forwarded));
   });
@@ -93,32 +95,35 @@ function trustForwarded(req: IncomingMessage, o: SessionGuardOptions): boolean {
   return false;
 }
 
-function decide(req: IncomingMessage, forwarded: boolean, o: SessionGuardOptions): { sid: string | null; transport: string | null; decision: SessionDecision } {
-  const url = req.url!;
-  const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
-  const sid = query.get('sid');
-  const decision = decideSession({
+/** The options with what every request shares, built once: the decision's lookups and the polling-response counter. */
+interface Guard extends SessionGuardOptions {
+  lookups: SessionLookups;
+  countFinished: (this: ServerResponse) => void;
+}
+
+function lookupsOf(o: SessionGuardOptions): SessionLookups {
+  return {
     me: o.me,
     instance: o.instance,
     sticky: o.sticky,
-    draining: o.isDraining(),
-    forwarded,
-    sid,
     hasSession: o.hasSession,
     closedHere: (s) => o.closed.causeOf(s) !== undefined,
     portOf: (w) => o.directory.portOf(w),
     isGone: (w) => o.directory.goneCause(w) !== undefined,
     acceptingPeer: () => o.directory.acceptingPeer(o.me),
-  });
-  return { sid, transport: query.get('transport'), decision };
+  };
 }
 
-function onRequest(req: IncomingMessage, res: ServerResponse, forwarded: boolean, passOn: Listener, o: SessionGuardOptions): void {
+function decide(req: IncomingMessage, forwarded: boolean, o: Guard): { sid: string | undefined; transport: string | undefined; decision: SessionDecision } {
+  const { sid, transport } = engineQuery(req);
+  return { sid, transport, decision: decideSession({ sid, draining: o.isDraining(), forwarded }, o.lookups) };
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse, forwarded: boolean, passOn: Listener, o: Guard): void {
   const { sid, transport, decision: d } = decide(req, forwarded, o);
-  if (transport === 'polling' && !forwarded) countResponse(req, res, o.metrics);
+  if (transport === 'polling' && !forwarded) res.on('finish', o.countFinished);
   // A draining worker moves keep-alive connections off itself, one response at a time.
   if (o.isDraining()) res.setHeader('Connection', 'close');
-  const bounds = { fromWorker: o.me, maxBodyBytes: o.maxBodyBytes, timeoutMs: o.forwardTimeoutMs };
   switch (d.kind) {
     case 'engine':
       return passOn(req, res);
@@ -131,7 +136,7 @@ function onRequest(req: IncomingMessage, res: ServerResponse, forwarded: boolean
       tagSessionUnknown(res, d.cause);
       return passOn(req, res);
     case 'forward':
-      return forwardRequest(req, res, { ...bounds, port: d.port }, () => {
+      return forwardRequest(req, res, forwardBounds(o, d.port), () => {
         // The owner went away between the directory and the connect: its session ended with it.
         countUnknown(o, 'ended', 'polling', sid);
         answerSessionUnknown(res, 'ended');
@@ -141,13 +146,13 @@ function onRequest(req: IncomingMessage, res: ServerResponse, forwarded: boolean
       res.writeHead(409, flyReplayHeaders(d.instance)).end(`session belongs to instance ${d.instance}\n`);
       return;
     case 'handshake-elsewhere':
-      return forwardRequest(req, res, { ...bounds, port: d.port }, () => refuseWhileStopping(req, res));
+      return forwardRequest(req, res, forwardBounds(o, d.port), () => refuseWhileStopping(req, res));
     case 'refuse-stopping':
       return refuseWhileStopping(req, res);
   }
 }
 
-function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean, passOn: UpgradeListener, o: SessionGuardOptions): void {
+function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forwarded: boolean, passOn: UpgradeListener, o: Guard): void {
   const { sid, decision: d } = decide(req, forwarded, o);
   switch (d.kind) {
     case 'engine':
@@ -169,7 +174,11 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forwarded
   }
 }
 
-function countUnknown(o: SessionGuardOptions, cause: SessionUnknownCauseLabel, transport: TransportLabel, sid: string | null): void {
+function forwardBounds(o: Guard, port: number) {
+  return { port, fromWorker: o.me, maxBodyBytes: o.maxBodyBytes, timeoutMs: o.forwardTimeoutMs };
+}
+
+function countUnknown(o: SessionGuardOptions, cause: SessionUnknownCauseLabel, transport: TransportLabel, sid: string | undefined): void {
   o.metrics.sessionUnknown.inc({ cause, transport });
   // The seed's bug must never happen silently, and an id never issued here (forged, or from
   // another deployment) is worth a look; both are sampled so a client cannot flood the log.
@@ -187,9 +196,12 @@ function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
 
 /** A polling handshake the gate answered 429 is a long-polling response too (`transit_polling_requests_total`). */
 function countRefusedPoll(req: IncomingMessage, o: SessionGuardOptions): void {
-  if (req.url?.startsWith(o.enginePath) && /[?&]transport=polling(&|$)/.test(req.url)) o.metrics.pollingRequests.inc({ method: req.method ?? 'GET', status: '429' });
+  if (req.url?.startsWith(o.enginePath) && engineQuery(req).transport === 'polling') o.metrics.pollingRequests.inc({ method: req.method ?? 'GET', status: '429' });
 }
 
-function countResponse(req: IncomingMessage, res: ServerResponse, metrics: WorkerMetrics): void {
-  res.once('finish', () => metrics.pollingRequests.inc({ method: req.method ?? 'GET', status: String(res.statusCode) }));
+/** Counts a long-polling response once it is sent; one listener for every response (`res.on('finish', …)`, called with the response as `this`). */
+function countFinishedPoll(metrics: WorkerMetrics): (this: ServerResponse) => void {
+  return function (this: ServerResponse) {
+    metrics.pollingRequests.inc({ method: this.req.method ?? 'GET', status: String(this.statusCode) });
+  };
 }
