@@ -99,6 +99,8 @@ export interface CountingProxy {
   upstreamConnections: () => number;
   /** Requests retried after meeting a pooled connection the service had closed. */
   retries: () => number;
+  /** Forwarded requests still waiting for their answer (or for their client to abandon them). */
+  waiting: () => number;
   close: () => Promise<void>;
 }
 
@@ -363,6 +365,7 @@ export async function startCountingProxy(target: { host: string; port: number },
     sessionUnknownBySid,
     upstreamConnections: () => upstreamConnections,
     retries: () => retries,
+    waiting: () => pending.size,
     close: async () => {
       // What is still waiting within its deadline is not judged; nothing cut from here on is lost.
       counts.unjudgedAtClose = [...pending].filter((p) => !p.hung).length;

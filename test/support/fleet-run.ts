@@ -46,7 +46,7 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
     badSamples: () => [...pooled.counts.badSamples, ...fresh.counts.badSamples],
     close: async () => {
       for (const c of clients) c.close();
-      await sleep(50);
+      await untilQuiet([pooled, fresh]);
       await Promise.all([pooled.close(), fresh.close()]);
     },
   };
@@ -58,6 +58,21 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
     throw error;
   }
   return fleet;
+}
+
+/**
+ * Waits until neither proxy has a request in flight for two checks in a row (at most 3 s): the
+ * clients' goodbyes (socket.io's DISCONNECT, then Engine.IO's close, each a POST) must reach the
+ * service before the proxies cut their connections. A session whose goodbye is cut, and that has
+ * no poll pending, stays open until its ping timeout (45 s by default), and so does its demand.
+ */
+async function untilQuiet(proxies: CountingProxy[], timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < deadline) {
+    await sleep(50);
+    quiet = proxies.every((p) => p.waiting() === 0) ? quiet + 1 : 0;
+  }
 }
 
 /** Share of polls that got 400, in percent with two decimals. */
