@@ -200,11 +200,12 @@ describe('topology: one poller per instance, demand summed over workers', () => 
       const calls = upstream.calls() - from;
       const ideal = windowMs / INTERVAL;
       // Leave; polling must stop within grace + 1 interval of the service seeing them go.
+      // Watched while the fleet closes (which waits for the clients' goodbyes to pass the proxies).
       const closedAt = Date.now();
+      const demandGone = waitFor(() => viewers === 0, 15_000, 'demand back to 0').then(() => Date.now());
       await fleet.close();
       fleet = undefined;
-      await waitFor(() => viewers === 0, 15_000, 'demand back to 0');
-      const leftAt = Date.now();
+      const leftAt = await demandGone;
       await sleep(GRACE + 3 * INTERVAL);
       const lastAfterLeave = upstream.callTimes().at(-1)! - leftAt;
       // Only viewers on one worker, which then dies: its demand must vanish with it.
