@@ -3,10 +3,13 @@ import { Server } from 'engine.io';
 import { describe, expect, it } from 'vitest';
 import { engineQuery } from './engine-query.js';
 
-/** Engine.IO's own reading of a request's query (`Server.prepare`, which fills `req._query`). */
+type Req = IncomingMessage & { _query?: Record<string, string> };
+/** Engine.IO's own reading of a request's query: `Server.prepare` fills `req._query` unless it is there. */
+const engineIo = new Server() as unknown as { prepare(req: Req): void };
+
 function engineIoReads(url: string): Record<string, string> {
-  const req = { url } as IncomingMessage & { _query?: Record<string, string> };
-  (new Server() as unknown as { prepare(r: typeof req): void }).prepare(req);
+  const req = { url } as Req;
+  engineIo.prepare(req);
   return req._query!;
 }
 
@@ -29,10 +32,10 @@ describe('engineQuery', () => {
   });
 
   it('parses once per request and leaves the result where Engine.IO reuses it', () => {
-    const req = { url: '/socket.io/?EIO=4&sid=abc' } as IncomingMessage & { _query?: Record<string, string> };
+    const req = { url: '/socket.io/?EIO=4&sid=abc' } as Req;
     const first = engineQuery(req);
     expect(engineQuery(req)).toBe(first);
-    (new Server() as unknown as { prepare(r: typeof req): void }).prepare(req);
+    engineIo.prepare(req);
     expect(req._query).toBe(first);
   });
 });

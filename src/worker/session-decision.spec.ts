@@ -7,7 +7,7 @@ const SID3 = `3.${'C'.repeat(20)}`;
 
 /** The decision for one request on worker 1 of three (worker 2 live on 40002, worker 3 gone), with `over` changed. */
 function decide(over: Partial<SessionRequest & SessionLookups> = {}): SessionDecision {
-  const { sid = null, draining = false, forwarded = false, ...lookups } = over;
+  const { sid, draining = false, forwarded = false, ...lookups } = over;
   return decideSession(
     { sid, draining, forwarded },
     {

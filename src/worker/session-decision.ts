@@ -17,8 +17,8 @@ export type SessionDecision =
 
 /** What one request brings to the decision. */
 export interface SessionRequest {
-  /** The request's `sid` as Engine.IO reads it; null or empty for a handshake. */
-  sid: string | null | undefined;
+  /** The request's `sid` as Engine.IO reads it; absent or empty for a handshake. */
+  sid: string | undefined;
   /** This worker is draining. */
   draining: boolean;
   /** The request came over the loopback forwarding path from a sibling worker. */

@@ -1,4 +1,5 @@
-import { connectClient, sleep, waitFor, type TrackedClient } from './clients.js';
+import { connectClient, type TrackedClient } from './clients.js';
+import { waitFor, waitUntil } from './wait.js';
 import { defect400s, startCountingProxy, type CountingProxy } from '../../scripts/predeploy/counting-proxy.ts';
 import type { Topology } from './topology.js';
 
@@ -67,12 +68,10 @@ export async function startFleet(app: Topology, n: number, opts: { reconnection?
  * no poll pending, stays open until its ping timeout (45 s by default), and so does its demand.
  */
 async function untilQuiet(proxies: CountingProxy[], timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let quiet = 0;
-  while (quiet < 2 && Date.now() < deadline) {
-    await sleep(50);
-    quiet = proxies.every((p) => p.waiting() === 0) ? quiet + 1 : 0;
-  }
+  const probe = () => (quiet = proxies.every((p) => p.waiting() === 0) ? quiet + 1 : 0);
+  // Past the deadline the proxies are cut anyway: a wait, not an assertion.
+  await waitUntil(probe, (n) => n >= 2, timeoutMs, 'no request in flight through the proxies', 50).catch(() => undefined);
 }
 
 /** Share of polls that got 400, in percent with two decimals. */
