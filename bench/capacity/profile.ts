@@ -10,10 +10,12 @@
  * window (`--alloc-prof`, alloc-profile.ts; `--promoted-prof`: only what outlived the young
  * generation). `--handle-queue` samples the primary's per-worker queue of connections waiting
  * for a handle acknowledgement (handle-queue.ts). `--warm S` holds the clients S s before the window.
+ * `--plain-worker` (service only) runs plain Socket.IO workers behind the service's primary
+ * (plain-worker.ts): the process model without the worker's application.
  * Short and focused where `main.ts` ramps; prints figures, writes artifacts/profile-<time>/.
  *
  * node bench/capacity/profile.ts --target service|reference --kind polling-xhr --clients 2000
- *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof | --promoted-prof] [--handle-queue]
+ *      [--warm 5] [--window 10] [--generators 2] [--ipc] [--strace 5] [--cpu-prof] [--gc] [--alloc-prof | --promoted-prof] [--handle-queue] [--plain-worker]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
@@ -33,6 +35,8 @@ const kind = (stringArg('kind') ?? 'polling-xhr') as ClientKind;
 const clients = numberArg('clients', 1000);
 const windowS = numberArg('window', 10);
 const generators = numberArg('generators', 2);
+const plainWorker = has('plain-worker');
+if (plainWorker && targetName !== 'service') throw new Error('--plain-worker replaces the service\'s workers: use it with --target service');
 const straceS = has('strace') ? numberArg('strace', 5) : 0;
 const warmS = numberArg('warm', 5);
 
@@ -51,7 +55,7 @@ const preloads = [
 ];
 
 const started = new Date();
-const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
+const out = path.resolve(import.meta.dirname, '../../artifacts', `profile-${targetName}${plainWorker ? "-plain-worker" : ""}-${kind}-${clients}-${started.toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(out, { recursive: true });
 
 /** Starts the target with the profiling options in its NODE_OPTIONS only (the generators get none). */
@@ -59,6 +63,8 @@ async function start(): Promise<Target> {
   const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, PROFILE_DIR: process.env.PROFILE_DIR, ALLOC_PROFILE: process.env.ALLOC_PROFILE };
   const opts = [saved.NODE_OPTIONS ?? ''];
   for (const file of preloads) opts.push(`--import=${path.join(import.meta.dirname, file)}`);
+  // Last: it never lets the worker's own entry run, and the preloads above must have run first.
+  if (plainWorker) opts.push(`--import=${path.join(import.meta.dirname, 'plain-worker.ts')}`);
   process.env.NODE_OPTIONS = opts.join(' ').trim();
   // Every preload writes into the output directory.
   process.env.PROFILE_DIR = out;
